@@ -1,0 +1,3 @@
+//! Name and document matching (pure, no I/O).
+
+pub mod document;

@@ -1,0 +1,147 @@
+//! Postgres: a pool whose connections work inside the service's own schema, and migrations.
+
+use std::str::FromStr;
+
+use sqlx::{
+    AssertSqlSafe, ConnectOptions, Connection, PgPool,
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+use crate::config::{DatabaseConfig, is_identifier};
+
+/// Tables every service has (outbox, inbox, audit log), migrated before the service's own.
+static PLATFORM_MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("invalid database url: {0}")]
+    Url(String),
+    #[error("invalid schema or database name {0:?}")]
+    Identifier(String),
+    #[error(transparent)]
+    Sql(#[from] sqlx::Error),
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Connects to the configured database (creating it when missing, as on a fresh machine),
+/// creates the service schema and returns a pool whose `search_path` is that schema.
+pub async fn connect(config: &DatabaseConfig) -> Result<PgPool, DbError> {
+    if !is_identifier(&config.schema) {
+        return Err(DbError::Identifier(config.schema.clone()));
+    }
+    let options =
+        PgConnectOptions::from_str(config.url.expose()).map_err(|e| DbError::Url(e.to_string()))?;
+    let mut conn = match options.connect().await {
+        Ok(conn) => conn,
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("3D000") => {
+            create_database(&options).await?;
+            options.connect().await?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    sqlx::query(AssertSqlSafe(format!(
+        "CREATE SCHEMA IF NOT EXISTS \"{}\"",
+        config.schema
+    )))
+    .execute(&mut conn)
+    .await?;
+    conn.close().await?;
+
+    let options = options.options([("search_path", config.schema.as_str())]);
+    Ok(PgPoolOptions::new()
+        .max_connections(config.max_connections)
+        .connect_with(options)
+        .await?)
+}
+
+async fn create_database(options: &PgConnectOptions) -> Result<(), DbError> {
+    let name = options.get_database().unwrap_or("postgres").to_owned();
+    if !is_identifier(&name) {
+        return Err(DbError::Identifier(name));
+    }
+    let mut admin = options.clone().database("postgres").connect().await?;
+    match sqlx::query(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut admin)
+        .await
+    {
+        // 42P04: another service created it first.
+        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
+        Err(e) => return Err(e.into()),
+        Ok(_) => tracing::info!(database = %name, "created database"),
+    }
+    admin.close().await?;
+    Ok(())
+}
+
+/// Applies the platform tables, then the service's own migrations, inside its schema.
+pub async fn migrate(pool: &PgPool, service_migrations: &Migrator) -> Result<(), DbError> {
+    let mut platform = Migrator::with_migrations(PLATFORM_MIGRATOR.migrations.to_vec());
+    platform.dangerous_set_table_name("_platform_migrations");
+    platform.run(pool).await?;
+    service_migrations.run(pool).await?;
+    Ok(())
+}
+
+/// Creates an empty database named `name` next to the one `url` points at and returns its URL.
+/// Tests use it to get a fresh database each.
+pub async fn create_scratch_database(url: &str, name: &str) -> Result<String, DbError> {
+    let options = PgConnectOptions::from_str(url).map_err(|e| DbError::Url(e.to_string()))?;
+    create_database(&options.clone().database(name)).await?;
+    with_database(url, name)
+}
+
+/// `url` with its database path replaced by `name`, keeping credentials and query parameters.
+pub fn with_database(url: &str, name: &str) -> Result<String, DbError> {
+    let authority_start = url
+        .find("://")
+        .map(|i| i + 3)
+        .ok_or_else(|| DbError::Url("missing scheme".into()))?;
+    let (head, rest) = url.split_at(authority_start);
+    let query_start = rest.find('?').unwrap_or(rest.len());
+    let authority_end = rest[..query_start].find('/').unwrap_or(query_start);
+    Ok(format!(
+        "{head}{}/{name}{}",
+        &rest[..authority_end],
+        &rest[query_start..]
+    ))
+}
+
+/// Drops a database made by [`create_scratch_database`], closing its other connections.
+pub async fn drop_scratch_database(url: &str, name: &str) -> Result<(), DbError> {
+    if !is_identifier(name) {
+        return Err(DbError::Identifier(name.to_owned()));
+    }
+    let options = PgConnectOptions::from_str(url).map_err(|e| DbError::Url(e.to_string()))?;
+    let mut admin = options.database("postgres").connect().await?;
+    sqlx::query(AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await?;
+    admin.close().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scratch_url_keeps_credentials_and_parameters() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/test", "t1").unwrap(),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@db:5432/gatehouse?sslmode=require", "t2").unwrap(),
+            "postgres://u:p@db:5432/t2?sslmode=require"
+        );
+        assert_eq!(
+            with_database("postgres://db", "t3").unwrap(),
+            "postgres://db/t3"
+        );
+        assert!(with_database("db:5432", "t4").is_err());
+    }
+}

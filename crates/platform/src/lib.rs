@@ -1,0 +1,17 @@
+//! Shared machinery of the Gatehouse services: configuration, telemetry, Postgres, JetStream,
+//! outbox/inbox, authentication and the gRPC server kit.
+
+pub mod auth;
+pub mod bus;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod grpc;
+pub mod outbox;
+pub mod personal;
+pub mod runtime;
+pub mod telemetry;
+pub mod units;
+
+pub use personal::Personal;

@@ -1,0 +1,30 @@
+//! Compiles `proto/gatehouse/v1/*.proto` with protox (pure Rust), so a fresh machine needs no protoc.
+
+use std::{env, fs, io, path::PathBuf};
+
+use prost::Message;
+
+fn main() -> io::Result<()> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
+    let dir = root.join("gatehouse/v1");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "proto"))
+        .collect();
+    files.sort();
+    println!("cargo:rerun-if-changed={}", dir.display());
+    for file in &files {
+        println!("cargo:rerun-if-changed={}", file.display());
+    }
+
+    let fds = protox::compile(&files, [&root]).map_err(|e| io::Error::other(e.to_string()))?;
+    let out = PathBuf::from(env::var("OUT_DIR").map_err(io::Error::other)?);
+    fs::write(out.join("gatehouse_descriptor.bin"), fds.encode_to_vec())?;
+
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(true)
+        // RPCs that a later issue implements answer UNIMPLEMENTED until then.
+        .generate_default_stubs(true)
+        .compile_fds(fds)
+}
