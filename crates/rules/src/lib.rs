@@ -110,7 +110,7 @@ fn field_paths(expression: &str) -> Vec<String> {
     let mut token = String::new();
     let mut quote: Option<char> = None;
     let mut escaped = false;
-    let mut flush = |token: &mut String, paths: &mut Vec<String>| {
+    let flush = |token: &mut String, paths: &mut Vec<String>| {
         let mut parts = token.split('.');
         if let (Some(root), Some(field)) = (parts.next(), parts.next())
             && PASSENGER_FIELDS.iter().any(|(name, _)| *name == root)

@@ -1,0 +1,425 @@
+//! Screening of accepted API reports: every traveller against the document watchlists and the
+//! live passenger rules, published as one `RiskAssessed` event per report.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{NaiveDate, Utc};
+use gatehouse_matching::document::normalize_document_number;
+use gatehouse_platform::{
+    bus::{Delivery, EventHandler, HandlerError, OutboundEvent, subjects},
+    events::{from_timestamp, new_event_id, now_timestamp},
+    outbox::{Relay, claim_event, enqueue},
+};
+use gatehouse_proto::v1::{
+    ApiReportAccepted, Assessment, Domain, Flight, Hit, HitKind, RiskAssessed, Severity, Subject, TravelDocument,
+    Traveller, TravellerSummary, subject,
+};
+use gatehouse_rules::{Evaluation, Fact, PassengerFacts};
+use prost::Message;
+use sqlx::{PgConnection, PgPool, Row};
+
+use crate::rules::{RuleSet, severity_from_name, severity_name};
+
+/// A watchlisted document found among a report's documents.
+#[derive(Debug, Clone)]
+pub struct DocumentListing {
+    pub watchlist_id: String,
+    pub entry_id: String,
+    pub number_normalized: String,
+    pub issuing_country: String,
+    pub reason: String,
+    pub severity: Severity,
+    pub target_units: Vec<String>,
+}
+
+/// Score a watchlist hit adds, by the severity of the listing.
+pub fn watchlist_weight(severity: Severity) -> f64 {
+    match severity {
+        Severity::Critical => 100.0,
+        Severity::High => 80.0,
+        Severity::Medium => 50.0,
+        Severity::Low | Severity::Unspecified => 20.0,
+    }
+}
+
+/// Applies `ApiReportAccepted` events from the INTAKE stream.
+pub struct ApiScreening {
+    pub pool: PgPool,
+    pub relay: Relay,
+    pub rules: RuleSet,
+    pub consumer: String,
+}
+
+impl EventHandler for ApiScreening {
+    async fn handle(&self, delivery: &Delivery) -> Result<(), HandlerError> {
+        let event = delivery.decode::<ApiReportAccepted>()?;
+        let mut tx = self.pool.begin().await?;
+        if !claim_event(&mut tx, &self.consumer, &delivery.event_id, &delivery.subject).await? {
+            tx.commit().await?;
+            return Ok(());
+        }
+        let assessed = assess_report(&mut tx, &self.rules, &event).await?;
+        store_assessments(&mut tx, &assessed).await?;
+        enqueue(&mut tx, &[OutboundEvent::new(subjects::RISK_ASSESSED_PASSENGER, &assessed)?]).await?;
+        tx.commit().await?;
+        self.relay.notify();
+        let hits = assessed.assessments.iter().filter(|a| !a.hits.is_empty()).count();
+        tracing::info!(report_id = %event.report_id, travellers = assessed.assessments.len(), with_hits = hits, "report screened");
+        Ok(())
+    }
+}
+
+/// Screens every traveller of `event`; the result carries one assessment per traveller.
+pub async fn assess_report(
+    conn: &mut PgConnection,
+    rules: &RuleSet,
+    event: &ApiReportAccepted,
+) -> Result<RiskAssessed, HandlerError> {
+    let report = event
+        .report
+        .as_ref()
+        .ok_or_else(|| HandlerError::Reject("ApiReportAccepted without report".into()))?;
+    let flight = report
+        .flight
+        .as_ref()
+        .ok_or_else(|| HandlerError::Reject("ApiReportAccepted without flight".into()))?;
+    if event.traveller_ids.len() != report.travellers.len() {
+        return Err(HandlerError::Reject("traveller_ids do not match travellers".into()));
+    }
+    let received = event.occurred_at.as_ref().and_then(from_timestamp).unwrap_or_else(Utc::now);
+    let departure = NaiveDate::parse_from_str(&flight.departure_date, "%Y-%m-%d").ok();
+
+    let numbers: Vec<String> = report
+        .travellers
+        .iter()
+        .flat_map(|t| &t.documents)
+        .filter_map(|d| normalize_document_number(&d.number))
+        .collect();
+    let listings = find_listed_documents(conn, &numbers).await?;
+    let live_rules = rules.snapshot();
+
+    let mut assessments = Vec::with_capacity(report.travellers.len());
+    for (traveller, traveller_id) in report.travellers.iter().zip(&event.traveller_ids) {
+        let mut hits = Vec::new();
+        let mut target_units: Vec<String> = Vec::new();
+        let mut matched_document: Option<&TravelDocument> = None;
+
+        for document in &traveller.documents {
+            let Some(number) = normalize_document_number(&document.number) else { continue };
+            for listing in listings.get(&number).into_iter().flatten() {
+                // The same number issued by another country is another document.
+                if !listing.issuing_country.is_empty()
+                    && !document.issuing_country.is_empty()
+                    && listing.issuing_country != document.issuing_country
+                {
+                    continue;
+                }
+                matched_document.get_or_insert(document);
+                target_units.extend(listing.target_units.iter().cloned());
+                hits.push(Hit {
+                    kind: HitKind::Watchlist as i32,
+                    watchlist_id: listing.watchlist_id.clone(),
+                    entry_id: listing.entry_id.clone(),
+                    description: listing.reason.clone(),
+                    weight: watchlist_weight(listing.severity),
+                    severity: listing.severity as i32,
+                    evidence: [
+                        ("document.number".to_owned(), document.number.clone()),
+                        ("document.issuing_country".to_owned(), document.issuing_country.clone()),
+                    ]
+                    .into(),
+                    match_score: 1.0,
+                    ..Default::default()
+                });
+            }
+        }
+
+        // A rule reads one document at a time; it fires once if any document makes it fire.
+        let documents: Vec<Option<&TravelDocument>> = if traveller.documents.is_empty() {
+            vec![None]
+        } else {
+            traveller.documents.iter().map(Some).collect()
+        };
+        let evaluations: Vec<(Option<&TravelDocument>, PassengerFacts)> = documents
+            .into_iter()
+            .map(|document| (document, passenger_facts(traveller, document, flight, departure)))
+            .collect();
+        for rule in live_rules.iter().filter(|r| r.in_force(received)) {
+            for (document, facts) in &evaluations {
+                match Evaluation::passenger(facts).evaluate(&rule.compiled) {
+                    Ok(Some(evidence)) => {
+                        if let Some(document) = document {
+                            matched_document.get_or_insert(document);
+                        }
+                        if !rule.shadow {
+                            target_units.extend(rule.target_units.iter().cloned());
+                        }
+                        hits.push(Hit {
+                            kind: HitKind::Rule as i32,
+                            rule_id: rule.rule_id.clone(),
+                            rule_version: rule.version,
+                            description: rule.name.clone(),
+                            weight: rule.weight,
+                            severity: rule.severity as i32,
+                            evidence: evidence.into_iter().collect(),
+                            shadow: rule.shadow,
+                            ..Default::default()
+                        });
+                        break;
+                    }
+                    Ok(None) => {}
+                    Err(error) => {
+                        tracing::warn!(rule_id = %rule.rule_id, version = rule.version, %error, "rule evaluation failed")
+                    }
+                }
+            }
+        }
+
+        let counted = hits.iter().filter(|h| !h.shadow);
+        let score = counted.clone().map(|h| h.weight).sum();
+        let severity = counted.map(|h| h.severity).max().unwrap_or(Severity::Unspecified as i32);
+        target_units.sort();
+        target_units.dedup();
+        let document = matched_document.or_else(|| traveller.documents.first());
+        assessments.push(Assessment {
+            assessment_id: uuid::Uuid::now_v7().to_string(),
+            subject: Some(Subject {
+                subject: Some(subject::Subject::Traveller(traveller_summary(
+                    traveller,
+                    traveller_id,
+                    document,
+                    flight,
+                    &event.report_id,
+                ))),
+            }),
+            score,
+            severity,
+            hits,
+            location: flight.arrival_airport.clone(),
+            target_units,
+            occurred_on: received.date_naive().to_string(),
+            assessed_at: Some(now_timestamp()),
+        });
+    }
+    Ok(RiskAssessed {
+        event_id: new_event_id(),
+        occurred_at: Some(now_timestamp()),
+        source_event_id: event.event_id.clone(),
+        domain: Domain::Passenger as i32,
+        assessments,
+    })
+}
+
+/// Watchlisted documents among `numbers` (normalised), keyed by normalised number.
+async fn find_listed_documents(
+    conn: &mut PgConnection,
+    numbers: &[String],
+) -> Result<HashMap<String, Vec<DocumentListing>>, sqlx::Error> {
+    if numbers.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = sqlx::query(
+        "SELECT e.watchlist_id, e.entry_id, d.number_normalized, d.issuing_country, e.reason, e.severity,
+                e.target_units
+         FROM watchlist_documents d JOIN watchlist_entries e USING (entry_id)
+         WHERE d.number_normalized = ANY($1) AND (e.valid_until IS NULL OR e.valid_until > now())",
+    )
+    .bind(numbers)
+    .fetch_all(conn)
+    .await?;
+    let mut listings: HashMap<String, Vec<DocumentListing>> = HashMap::new();
+    for row in rows {
+        let watchlist_id: uuid::Uuid = row.try_get("watchlist_id")?;
+        let entry_id: uuid::Uuid = row.try_get("entry_id")?;
+        let listing = DocumentListing {
+            watchlist_id: watchlist_id.to_string(),
+            entry_id: entry_id.to_string(),
+            number_normalized: row.try_get("number_normalized")?,
+            issuing_country: row.try_get("issuing_country")?,
+            reason: row.try_get("reason")?,
+            severity: severity_from_name(row.try_get("severity")?),
+            target_units: row.try_get("target_units")?,
+        };
+        listings.entry(listing.number_normalized.clone()).or_default().push(listing);
+    }
+    Ok(listings)
+}
+
+/// Keeps the assessments that hit, for review and hit-rate statistics.
+async fn store_assessments(conn: &mut PgConnection, assessed: &RiskAssessed) -> Result<(), sqlx::Error> {
+    let with_hits: Vec<&Assessment> = assessed.assessments.iter().filter(|a| !a.hits.is_empty()).collect();
+    if with_hits.is_empty() {
+        return Ok(());
+    }
+    let mut ids = Vec::new();
+    let mut subjects = Vec::new();
+    let mut scores = Vec::new();
+    let mut severities = Vec::new();
+    let mut locations = Vec::new();
+    let mut payloads = Vec::new();
+    for assessment in with_hits {
+        ids.push(uuid::Uuid::parse_str(&assessment.assessment_id).unwrap_or_else(|_| uuid::Uuid::now_v7()));
+        subjects.push(match assessment.subject.as_ref().and_then(|s| s.subject.as_ref()) {
+            Some(subject::Subject::Traveller(t)) => t.traveller_id.clone(),
+            Some(subject::Subject::Consignment(c)) => c.consignment_id.clone(),
+            None => String::new(),
+        });
+        scores.push(assessment.score);
+        severities.push(severity_name(assessment.severity));
+        locations.push(assessment.location.clone());
+        payloads.push(assessment.encode_to_vec());
+    }
+    sqlx::query(
+        "INSERT INTO assessments (assessment_id, source_event_id, domain, subject_id, score, severity, location, assessment)
+         SELECT a.id, $1, 'passenger', a.subject, a.score, a.severity, a.location, a.payload
+         FROM UNNEST($2::uuid[], $3::text[], $4::float8[], $5::text[], $6::text[], $7::bytea[])
+              AS a(id, subject, score, severity, location, payload)",
+    )
+    .bind(&assessed.source_event_id)
+    .bind(&ids)
+    .bind(&subjects)
+    .bind(&scores)
+    .bind(&severities)
+    .bind(&locations)
+    .bind(&payloads)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// What the passenger rules see of a traveller, one document and the flight.
+pub fn passenger_facts(
+    traveller: &Traveller,
+    document: Option<&TravelDocument>,
+    flight: &Flight,
+    departure: Option<NaiveDate>,
+) -> PassengerFacts {
+    let text = |s: &str| Fact::Text(s.to_owned());
+    let mut facts = PassengerFacts::default();
+    let role = crate::role_name(traveller.role);
+    let sex = match gatehouse_proto::v1::Sex::try_from(traveller.sex) {
+        Ok(gatehouse_proto::v1::Sex::Female) => "F",
+        Ok(gatehouse_proto::v1::Sex::Male) => "M",
+        _ => "U",
+    };
+    let birth = NaiveDate::parse_from_str(&traveller.date_of_birth, "%Y-%m-%d").ok();
+    facts.traveller = BTreeMap::from([
+        ("nationality", text(&traveller.nationality)),
+        ("country_of_residence", text(&traveller.country_of_residence)),
+        ("sex", text(sex)),
+        ("role", text(role)),
+        ("date_of_birth", text(&traveller.date_of_birth)),
+        ("surname", text(&traveller.surname)),
+        ("given_names", text(&traveller.given_names)),
+    ]);
+    if let (Some(birth), Some(departure)) = (birth, departure)
+        && let Some(age) = departure.years_since(birth)
+    {
+        facts.traveller.insert("age", Fact::Int(i64::from(age)));
+    }
+    if let Some(document) = document {
+        let kind = gatehouse_proto::v1::DocumentType::try_from(document.r#type)
+            .unwrap_or(gatehouse_proto::v1::DocumentType::Unspecified)
+            .as_str_name()
+            .trim_start_matches("DOCUMENT_TYPE_")
+            .to_ascii_lowercase();
+        facts.document = BTreeMap::from([
+            ("type", Fact::Text(kind)),
+            ("issuing_country", text(&document.issuing_country)),
+            ("number", text(&document.number)),
+            ("expiry_date", text(&document.expiry_date)),
+        ]);
+        if let (Ok(expiry), Some(departure)) = (NaiveDate::parse_from_str(&document.expiry_date, "%Y-%m-%d"), departure) {
+            facts.document.insert("days_to_expiry", Fact::Int((expiry - departure).num_days()));
+        }
+    }
+    let direction = match gatehouse_proto::v1::FlightDirection::try_from(flight.direction) {
+        Ok(gatehouse_proto::v1::FlightDirection::Inbound) => "inbound",
+        Ok(gatehouse_proto::v1::FlightDirection::Outbound) => "outbound",
+        _ => "unknown",
+    };
+    facts.flight = BTreeMap::from([
+        ("carrier", text(&flight.carrier)),
+        ("number", text(&flight.number)),
+        ("departure_airport", text(&flight.departure_airport)),
+        ("arrival_airport", text(&flight.arrival_airport)),
+        ("departure_date", text(&flight.departure_date)),
+        ("direction", text(direction)),
+    ]);
+    facts
+}
+
+fn traveller_summary(
+    traveller: &Traveller,
+    traveller_id: &str,
+    document: Option<&TravelDocument>,
+    flight: &Flight,
+    report_id: &str,
+) -> TravellerSummary {
+    let document_type = document
+        .map(|d| {
+            gatehouse_proto::v1::DocumentType::try_from(d.r#type)
+                .unwrap_or(gatehouse_proto::v1::DocumentType::Unspecified)
+                .as_str_name()
+                .to_owned()
+        })
+        .unwrap_or_default();
+    TravellerSummary {
+        traveller_id: traveller_id.to_owned(),
+        surname: traveller.surname.clone(),
+        given_names: traveller.given_names.clone(),
+        date_of_birth: traveller.date_of_birth.clone(),
+        nationality: traveller.nationality.clone(),
+        document_type,
+        document_number: document.map(|d| d.number.clone()).unwrap_or_default(),
+        document_issuing_country: document.map(|d| d.issuing_country.clone()).unwrap_or_default(),
+        carrier: flight.carrier.clone(),
+        flight_number: flight.number.clone(),
+        departure_airport: flight.departure_airport.clone(),
+        arrival_airport: flight.arrival_airport.clone(),
+        departure_date: flight.departure_date.clone(),
+        role: crate::role_name(traveller.role).to_owned(),
+        report_id: report_id.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gatehouse_proto::v1::{DocumentType, FlightDirection, TravellerRole};
+
+    use super::*;
+
+    #[test]
+    fn facts_carry_age_and_days_to_expiry_at_departure() {
+        let traveller = Traveller {
+            role: TravellerRole::Crew as i32,
+            date_of_birth: "1990-12-01".into(),
+            nationality: "BIH".into(),
+            ..Default::default()
+        };
+        let document = TravelDocument {
+            r#type: DocumentType::Passport as i32,
+            number: "A1".into(),
+            expiry_date: "2026-12-07".into(),
+            ..Default::default()
+        };
+        let flight = Flight {
+            arrival_airport: "SJJ".into(),
+            direction: FlightDirection::Inbound as i32,
+            ..Default::default()
+        };
+        let departure = NaiveDate::from_ymd_opt(2026, 11, 27);
+        let facts = passenger_facts(&traveller, Some(&document), &flight, departure);
+        assert_eq!(facts.traveller.get("age"), Some(&Fact::Int(35)));
+        assert_eq!(facts.traveller.get("role"), Some(&Fact::Text("crew".into())));
+        assert_eq!(facts.document.get("days_to_expiry"), Some(&Fact::Int(10)));
+        assert_eq!(facts.document.get("type"), Some(&Fact::Text("passport".into())));
+        assert_eq!(facts.flight.get("direction"), Some(&Fact::Text("inbound".into())));
+    }
+
+    #[test]
+    fn watchlist_weight_follows_severity() {
+        assert!(watchlist_weight(Severity::Critical) > watchlist_weight(Severity::High));
+        assert!(watchlist_weight(Severity::High) > watchlist_weight(Severity::Low));
+    }
+}
