@@ -46,8 +46,11 @@ pub struct ServiceRuntime {
     pub relay: Relay,
     pub auth: Arc<Authenticator>,
     pub units: Arc<UnitDirectory>,
-    /// Cancelled when the service stops; background tasks watch it.
+    /// Cancelled once the gRPC server has stopped; background tasks (consumers, relay) watch it.
     pub shutdown: CancellationToken,
+    /// Cancelled when shutdown begins; long-lived response streams end on it so the server can
+    /// drain (it waits for every open call).
+    pub draining: CancellationToken,
     tasks: JoinSet<()>,
 }
 
@@ -79,6 +82,7 @@ impl ServiceRuntime {
             auth: Arc::new(auth),
             units: Arc::new(units),
             shutdown,
+            draining: CancellationToken::new(),
             tasks,
         })
     }
@@ -146,11 +150,13 @@ impl ServiceRuntime {
             .unwrap_or_default();
         tracing::info!(service = self.service().name(), %addr, "serving");
         let token = self.shutdown.clone();
+        let draining = self.draining.clone();
         let result = grpc::serve(listener, routes, service_names, async move {
             tokio::select! {
                 () = shutdown => {}
                 () = token.cancelled() => {}
             }
+            draining.cancel();
         })
         .await;
         self.shutdown.cancel();

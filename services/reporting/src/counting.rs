@@ -152,7 +152,10 @@ impl Counted for v1::AlertRaised {
             .as_ref()
             .ok_or_else(|| reject("alert is missing"))?;
         if alert.unit_id.is_empty() {
-            return Err(reject(format!("alert {}: unit_id is empty", alert.alert_id)));
+            return Err(reject(format!(
+                "alert {}: unit_id is empty",
+                alert.alert_id
+            )));
         }
         let domain = counted_domain(alert.domain)?;
         let day = utc_day(alert.raised_at.as_ref(), "alert.raised_at")?;
@@ -333,7 +336,12 @@ mod tests {
 
     #[test]
     fn api_reports_for_uncovered_airports_count_nowhere() {
-        assert!(api_report("LHR", 3).tally(&seed_units()).unwrap().is_empty());
+        assert!(
+            api_report("LHR", 3)
+                .tally(&seed_units())
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

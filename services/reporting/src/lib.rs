@@ -1,1 +1,147 @@
+//! Reporting: counts records, hits and alerts per unit, day and domain from the events of the
+//! other services, and answers statistics queries.
+//!
+//! Implemented: `GetStatistics`, fed by durable consumers of `ApiReportAccepted` (records),
+//! `RiskAssessed` (hits) and `AlertRaised` (alerts). Declared for later issues (answer
+//! `UNIMPLEMENTED`): `RecordSeizure`, `ListSeizures`, `SendUnitMessage`, `ListUnitMessages`,
+//! `GetRuleHitRates`, `ExportStatistics`. The outcome counters (seizures, nothing found, false
+//! positives, referred, not controlled) stay zero until closed alerts are counted.
 
+pub mod counting;
+pub mod query;
+mod store;
+
+use std::{future::Future, pin::Pin};
+
+use gatehouse_platform::{
+    auth::{self, Role},
+    bus::{StreamKind, subjects},
+    config::ServiceConfig,
+    error::{FieldViolations, internal},
+    runtime::{RuntimeError, ServiceRuntime},
+};
+use gatehouse_proto::v1::{
+    AlertRaised, ApiReportAccepted, GetStatisticsRequest, GetStatisticsResponse, RiskAssessed,
+    reporting_service_server::{ReportingService, ReportingServiceServer},
+};
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tonic::{Request, Response, Status, service::Routes};
+
+use crate::counting::{Counted, StatisticsConsumer};
+
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Every risk assessment, passenger and cargo.
+const RISK_ASSESSED: &str = "gatehouse.risk.>";
+/// Alerts raised for any unit.
+const ALERT_RAISED: &str = "gatehouse.alert.raised.>";
+
+/// Runs the service on `listener` until `shutdown`.
+pub async fn run(
+    config: ServiceConfig,
+    listener: TcpListener,
+    shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
+) -> Result<(), RuntimeError> {
+    let mut runtime = ServiceRuntime::start(config, &MIGRATIONS).await?;
+    spawn_counter::<ApiReportAccepted>(
+        &mut runtime,
+        StreamKind::Intake,
+        "api-accepted",
+        subjects::API_ACCEPTED,
+    );
+    spawn_counter::<RiskAssessed>(
+        &mut runtime,
+        StreamKind::Risk,
+        "risk-assessed",
+        RISK_ASSESSED,
+    );
+    spawn_counter::<AlertRaised>(
+        &mut runtime,
+        StreamKind::Alerts,
+        "alert-raised",
+        ALERT_RAISED,
+    );
+    let service = Reporting {
+        pool: runtime.pool.clone(),
+    };
+    let routes = Routes::new(ReportingServiceServer::with_interceptor(
+        service,
+        runtime.interceptor(),
+    ));
+    runtime
+        .serve(
+            listener,
+            routes,
+            &["gatehouse.v1.ReportingService"],
+            shutdown,
+        )
+        .await
+}
+
+/// Starts a durable consumer counting the `E` events on `subject`. Each purpose has its own
+/// durable name, so each event is counted once per kind of count.
+fn spawn_counter<E: Counted>(
+    runtime: &mut ServiceRuntime,
+    stream: StreamKind,
+    purpose: &str,
+    subject: &str,
+) {
+    let spec = runtime.consumer_spec(stream, purpose, Some(subject));
+    let consumer = StatisticsConsumer::<E>::new(
+        runtime.pool.clone(),
+        runtime.units.clone(),
+        spec.durable.clone(),
+    );
+    runtime.spawn_consumer(spec, consumer);
+}
+
+/// Everything that can go wrong in this service, mapped to a gRPC status in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportingError {
+    #[error("invalid request: {0}")]
+    Invalid(FieldViolations),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+impl From<ReportingError> for Status {
+    fn from(error: ReportingError) -> Self {
+        match error {
+            ReportingError::Invalid(violations) => violations.into_status(),
+            ReportingError::Db(e) => internal(&e),
+        }
+    }
+}
+
+pub struct Reporting {
+    pool: PgPool,
+}
+
+#[tonic::async_trait]
+impl ReportingService for Reporting {
+    #[tracing::instrument(skip_all, fields(agency))]
+    async fn get_statistics(
+        &self,
+        request: Request<GetStatisticsRequest>,
+    ) -> Result<Response<GetStatisticsResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        caller.require_any(&[
+            Role::Officer,
+            Role::Supervisor,
+            Role::Analyst,
+            Role::Auditor,
+        ])?;
+        tracing::Span::current().record("agency", caller.agency.as_str());
+        let request = request.into_inner();
+        let unit_ids = caller.scope_units(&request.unit_ids)?;
+        let today = chrono::Utc::now().date_naive();
+        let query = query::validate(&request, today).map_err(ReportingError::Invalid)?;
+        let days =
+            store::daily_statistics(&self.pool, &unit_ids, query.from, query.to, query.domain)
+                .await
+                .map_err(ReportingError::from)?;
+        tracing::info!(units = unit_ids.len(), %query.from, %query.to, rows = days.len(), "statistics read");
+        Ok(Response::new(GetStatisticsResponse { days }))
+    }
+}

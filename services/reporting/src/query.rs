@@ -104,7 +104,10 @@ mod tests {
         assert_eq!(query.domain, None);
 
         let query = validate(&request("", "2026-01-31"), day("2026-03-10")).unwrap();
-        assert_eq!((query.from, query.to), (day("2026-01-02"), day("2026-01-31")));
+        assert_eq!(
+            (query.from, query.to),
+            (day("2026-01-02"), day("2026-01-31"))
+        );
     }
 
     #[test]
@@ -113,7 +116,10 @@ mod tests {
         let query = validate(&request("2026-03-01", "2026-03-01"), today).unwrap();
         assert_eq!(query.from, query.to);
         let query = validate(&request("2024-01-01", "2024-12-31"), today).unwrap();
-        assert_eq!(query.to.signed_duration_since(query.from).num_days() + 1, 366);
+        assert_eq!(
+            query.to.signed_duration_since(query.from).num_days() + 1,
+            366
+        );
     }
 
     #[test]

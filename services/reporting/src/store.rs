@@ -136,8 +136,9 @@ mod tests {
         events::to_timestamp,
         units::UnitDirectory,
     };
-    use gatehouse_proto::v1::{Alert, AlertRaised, ApiReport, ApiReportAccepted, Flight, Traveller};
-    use prost::Message;
+    use gatehouse_proto::v1::{
+        Alert, AlertRaised, ApiReport, ApiReportAccepted, Flight, Traveller,
+    };
 
     use super::*;
     use crate::counting::{Applied, StatisticsConsumer};

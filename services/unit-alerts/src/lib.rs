@@ -1,1 +1,298 @@
+//! Unit alerts: turns assessments with hits into alerts for the units covering the place of
+//! arrival (and units named by rules), and streams them to the units' dashboards.
+//!
+//! Implemented: `SubscribeAlerts` (resumable by sequence), `ListAlerts`, `GetAlert`,
+//! `AcknowledgeAlert`, `ListUnits`. Declared for later issues (answer `UNIMPLEMENTED`):
+//! `AssignAlert`, `RecordOutcome`.
 
+mod raise;
+mod store;
+mod subscribe;
+
+use std::{future::Future, pin::Pin, sync::Arc};
+
+use gatehouse_platform::{
+    auth::{self, Caller, Role},
+    bus::{BusError, OutboundEvent, StreamKind, subjects},
+    config::ServiceConfig,
+    error::{FieldViolations, internal, invalid_field},
+    events::{new_event_id, now_timestamp},
+    outbox::{AuditEntry, Relay, audit, enqueue},
+    runtime::{RuntimeError, ServiceRuntime},
+    units::UnitDirectory,
+};
+use gatehouse_proto::v1::{
+    AcknowledgeAlertRequest, AcknowledgeAlertResponse, Alert, AlertStatus, AlertUpdated, GetAlertRequest,
+    GetAlertResponse, ListAlertsRequest, ListAlertsResponse, ListUnitsRequest, ListUnitsResponse,
+    SubscribeAlertsRequest, SubscribeAlertsResponse, Unit, UnitKind,
+    unit_alerts_service_server::{UnitAlertsService, UnitAlertsServiceServer},
+};
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tonic::{Request, Response, Status, service::Routes};
+
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+pub async fn run(
+    config: ServiceConfig,
+    listener: TcpListener,
+    shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
+) -> Result<(), RuntimeError> {
+    let mut runtime = ServiceRuntime::start(config, &MIGRATIONS).await?;
+    let channel = format!("{}_alerts", runtime.config.database.schema);
+    let latest = subscribe::LatestSequence::start(
+        &mut runtime,
+        channel.clone(),
+    )
+    .await
+    .map_err(|e| RuntimeError::Db(e.into()))?;
+
+    let spec = runtime.consumer_spec(StreamKind::Risk, "assessed", Some("gatehouse.risk.assessed.>"));
+    let raiser = raise::AlertRaiser {
+        pool: runtime.pool.clone(),
+        relay: runtime.relay.clone(),
+        units: runtime.units.clone(),
+        consumer: spec.durable.clone(),
+        channel,
+    };
+    runtime.spawn_consumer(spec, raiser);
+
+    let service = UnitAlerts {
+        pool: runtime.pool.clone(),
+        relay: runtime.relay.clone(),
+        units: runtime.units.clone(),
+        latest,
+        shutdown: runtime.draining.clone(),
+    };
+    let routes = Routes::new(UnitAlertsServiceServer::with_interceptor(service, runtime.interceptor()));
+    runtime.serve(listener, routes, &["gatehouse.v1.UnitAlertsService"], shutdown).await
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AlertsError {
+    #[error("invalid request: {0}")]
+    Invalid(FieldViolations),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    PermissionDenied(String),
+    #[error("{0}")]
+    FailedPrecondition(String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("event: {0}")]
+    Event(#[from] BusError),
+}
+
+impl From<AlertsError> for Status {
+    fn from(error: AlertsError) -> Self {
+        match error {
+            AlertsError::Invalid(v) => v.into_status(),
+            AlertsError::NotFound(what) => Status::not_found(format!("{what} not found")),
+            AlertsError::PermissionDenied(why) => Status::permission_denied(why),
+            AlertsError::FailedPrecondition(why) => Status::failed_precondition(why),
+            AlertsError::Db(e) => internal(&e),
+            AlertsError::Event(e) => internal(&e),
+        }
+    }
+}
+
+pub struct UnitAlerts {
+    pool: PgPool,
+    relay: Relay,
+    units: Arc<UnitDirectory>,
+    latest: subscribe::LatestSequence,
+    shutdown: tokio_util::sync::CancellationToken,
+}
+
+/// Alerts carry personal data: only officers and supervisors of the alert's unit see them.
+fn alert_reader<T>(request: &Request<T>) -> Result<Caller, Status> {
+    let caller = auth::caller(request)?;
+    caller.require_any(&[Role::Officer, Role::Supervisor])?;
+    Ok(caller)
+}
+
+fn unit_kind(kind: &str) -> UnitKind {
+    match kind {
+        "pcu" | "accu" | "customs" => UnitKind::Customs,
+        "police" => UnitKind::Police,
+        "border_guard" => UnitKind::BorderGuard,
+        "piu" => UnitKind::PassengerInformationUnit,
+        "jaitf" | "interagency" | "targeting_centre" => UnitKind::TargetingCentre,
+        _ => UnitKind::Unspecified,
+    }
+}
+
+#[tonic::async_trait]
+impl UnitAlertsService for UnitAlerts {
+    async fn subscribe_alerts(
+        &self,
+        request: Request<SubscribeAlertsRequest>,
+    ) -> Result<Response<tonic::codegen::BoxStream<SubscribeAlertsResponse>>, Status> {
+        let caller = alert_reader(&request)?;
+        let req = request.into_inner();
+        let units = caller.scope_units(&req.unit_ids)?;
+        let cursor = match req.after_sequence {
+            Some(after) => i64::try_from(after).map_err(|_| invalid_field("after_sequence", "out of range"))?,
+            None => store::max_sequence(&self.pool).await.map_err(AlertsError::from)?,
+        };
+        let stream = subscribe::spawn(subscribe::Subscription {
+            pool: self.pool.clone(),
+            latest: self.latest.clone(),
+            caller,
+            units,
+            cursor,
+            shutdown: self.shutdown.clone(),
+        });
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn list_alerts(&self, request: Request<ListAlertsRequest>) -> Result<Response<ListAlertsResponse>, Status> {
+        let caller = alert_reader(&request)?;
+        let req = request.into_inner();
+        let units = caller.scope_units(&req.unit_ids)?;
+        let page_size = match req.page_size {
+            0 => 100,
+            n if (1..=1000).contains(&n) => i64::from(n),
+            _ => return Err(invalid_field("page_size", "must be between 1 and 1000")),
+        };
+        let before = if req.page_token.is_empty() {
+            i64::MAX
+        } else {
+            req.page_token
+                .parse::<i64>()
+                .map_err(|_| invalid_field("page_token", "not a token returned by ListAlerts"))?
+        };
+        let filter = store::AlertFilter {
+            units: &units,
+            status: AlertStatus::try_from(req.status).unwrap_or(AlertStatus::Unspecified),
+            domain: req.domain,
+            min_severity: req.min_severity,
+        };
+        let alerts = store::list(&self.pool, &filter, before, page_size)
+            .await
+            .map_err(AlertsError::from)?;
+        let next_page_token = if i64::try_from(alerts.len()).unwrap_or_default() == page_size {
+            alerts.last().map(|a| a.sequence.to_string()).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        self.audit_read(&caller, "alert.list", &alerts).await?;
+        Ok(Response::new(ListAlertsResponse { alerts, next_page_token }))
+    }
+
+    async fn get_alert(&self, request: Request<GetAlertRequest>) -> Result<Response<GetAlertResponse>, Status> {
+        let caller = alert_reader(&request)?;
+        let alert = self.visible_alert(&caller, &request.into_inner().alert_id).await?;
+        self.audit_read(&caller, "alert.read", std::slice::from_ref(&alert)).await?;
+        Ok(Response::new(GetAlertResponse { alert: Some(alert) }))
+    }
+
+    async fn acknowledge_alert(
+        &self,
+        request: Request<AcknowledgeAlertRequest>,
+    ) -> Result<Response<AcknowledgeAlertResponse>, Status> {
+        let caller = alert_reader(&request)?;
+        let alert = self.visible_alert(&caller, &request.into_inner().alert_id).await?;
+        let alert = self.acknowledge(&caller, alert).await?;
+        Ok(Response::new(AcknowledgeAlertResponse { alert: Some(alert) }))
+    }
+
+    async fn list_units(&self, request: Request<ListUnitsRequest>) -> Result<Response<ListUnitsResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        let only_mine = request.into_inner().only_mine;
+        let units = self
+            .units
+            .all()
+            .iter()
+            .filter(|u| !only_mine || caller.covers_unit(&u.id))
+            .map(|u| Unit {
+                unit_id: u.id.clone(),
+                name: u.name.clone(),
+                kind: unit_kind(&u.kind) as i32,
+                locations: u.locations.clone(),
+                domains: vec![],
+                agency: String::new(),
+            })
+            .collect();
+        Ok(Response::new(ListUnitsResponse { units }))
+    }
+}
+
+impl UnitAlerts {
+    /// The alert, if it belongs to one of the caller's units.
+    async fn visible_alert(&self, caller: &Caller, alert_id: &str) -> Result<Alert, AlertsError> {
+        let id = uuid::Uuid::parse_str(alert_id.trim()).map_err(|_| {
+            let mut v = FieldViolations::new();
+            v.add("alert_id", "must be an alert id");
+            AlertsError::Invalid(v)
+        })?;
+        let alert = store::find(&self.pool, id)
+            .await?
+            .ok_or_else(|| AlertsError::NotFound(format!("alert {id}")))?;
+        if !caller.covers_unit(&alert.unit_id) {
+            return Err(AlertsError::PermissionDenied(format!("alert {id} belongs to another unit")));
+        }
+        Ok(alert)
+    }
+
+    async fn acknowledge(&self, caller: &Caller, alert: Alert) -> Result<Alert, AlertsError> {
+        if alert.status != AlertStatus::New as i32 {
+            return Err(AlertsError::FailedPrecondition(format!(
+                "alert {} is {}, only new alerts can be acknowledged",
+                alert.alert_id,
+                AlertStatus::try_from(alert.status).unwrap_or(AlertStatus::Unspecified).as_str_name()
+            )));
+        }
+        let id = uuid::Uuid::parse_str(&alert.alert_id).map_err(|_| AlertsError::NotFound(alert.alert_id.clone()))?;
+        let mut tx = self.pool.begin().await?;
+        let changed = store::set_status(&mut tx, id, AlertStatus::New, AlertStatus::Acknowledged).await?;
+        if !changed {
+            return Err(AlertsError::FailedPrecondition(format!("alert {id} was changed meanwhile")));
+        }
+        let updated = store::find_in(&mut tx, id).await?.ok_or_else(|| AlertsError::NotFound(format!("alert {id}")))?;
+        audit(
+            &mut tx,
+            AuditEntry {
+                actor: &caller.subject,
+                agency: &caller.agency,
+                action: "alert.acknowledge",
+                resource_type: "alert",
+                resource_ids: vec![id.to_string()],
+                reason: None,
+            },
+        )
+        .await?;
+        let event = AlertUpdated {
+            event_id: new_event_id(),
+            occurred_at: Some(now_timestamp()),
+            alert: Some(updated.clone()),
+            action: "acknowledged".into(),
+            actor: caller.subject.clone(),
+        };
+        enqueue(&mut tx, &[OutboundEvent::new(subjects::alert_updated(&updated.unit_id), &event)?]).await?;
+        tx.commit().await?;
+        self.relay.notify();
+        Ok(updated)
+    }
+
+    async fn audit_read(&self, caller: &Caller, action: &str, alerts: &[Alert]) -> Result<(), AlertsError> {
+        if alerts.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.pool.acquire().await?;
+        audit(
+            &mut conn,
+            AuditEntry {
+                actor: &caller.subject,
+                agency: &caller.agency,
+                action,
+                resource_type: "alert",
+                resource_ids: alerts.iter().map(|a| a.alert_id.clone()).collect(),
+                reason: None,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}

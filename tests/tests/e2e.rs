@@ -1,0 +1,422 @@
+//! End to end over real NATS JetStream and Postgres: a flight submitted to passenger intake is
+//! screened, raises alerts for the arrival airport's unit on its subscription, and is counted
+//! in the statistics. Timeouts below only stop a broken run from hanging; they measure nothing.
+
+use std::time::Duration;
+
+use gatehouse_e2e::{Identity, Sandbox};
+use gatehouse_platform::{auth::Role, config::ServiceKind};
+use gatehouse_proto::v1::{
+    AddWatchlistEntriesRequest, Alert, ApiReport, CreateRuleRequest, CreateWatchlistRequest, DocumentType, Domain,
+    Flight, FlightDirection, GetAlertRequest, GetStatisticsRequest, HitKind, ListAlertsRequest, RuleStatus,
+    SetRuleStatusRequest, Severity, SubmitApiReportRequest, SubscribeAlertsRequest, SubscribeAlertsResponse,
+    TravelDocument, Traveller, TravellerRole, WatchlistDocument, WatchlistEntry, WatchlistKind,
+    passenger_intake_service_client::PassengerIntakeServiceClient, subject,
+};
+use tokio_stream::StreamExt;
+use tonic::{Code, Streaming};
+use tonic_types::StatusExt;
+
+const ANALYST: Identity = Identity {
+    subject: "analyst-1",
+    agency: "ba-ibm",
+    units: &[],
+    roles: &[Role::Analyst],
+};
+const SUBMITTER: Identity = Identity {
+    subject: "carrier-ja",
+    agency: "ba-ibm",
+    units: &[],
+    roles: &[Role::Submitter],
+};
+const OFFICER_SJJ: Identity = Identity {
+    subject: "officer-sjj",
+    agency: "ba-ibm",
+    units: &["jaitf-sjj"],
+    roles: &[Role::Officer],
+};
+const OFFICER_BEG: Identity = Identity {
+    subject: "officer-beg",
+    agency: "rs-customs",
+    units: &["jaitf-beg"],
+    roles: &[Role::Officer],
+};
+const SUPERVISOR_SJJ: Identity = Identity {
+    subject: "supervisor-sjj",
+    agency: "ba-ibm",
+    units: &["jaitf-sjj"],
+    roles: &[Role::Supervisor],
+};
+
+const LISTED_PASSPORT: &str = "X1234567";
+
+fn traveller(surname: &str, nationality: &str, passport: &str) -> Traveller {
+    Traveller {
+        role: TravellerRole::Passenger as i32,
+        surname: surname.into(),
+        given_names: "Test".into(),
+        date_of_birth: "1985-04-12".into(),
+        nationality: nationality.into(),
+        documents: vec![TravelDocument {
+            r#type: DocumentType::Passport as i32,
+            number: passport.into(),
+            issuing_country: nationality.into(),
+            expiry_date: "2031-01-01".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+fn flight_to(arrival: &str, message_id: &str, travellers: Vec<Traveller>) -> SubmitApiReportRequest {
+    SubmitApiReportRequest {
+        message_id: message_id.into(),
+        report: Some(ApiReport {
+            flight: Some(Flight {
+                carrier: "JA".into(),
+                number: "123".into(),
+                departure_airport: "IST".into(),
+                arrival_airport: arrival.into(),
+                departure_date: chrono::Utc::now().date_naive().to_string(),
+                direction: FlightDirection::Inbound as i32,
+                ..Default::default()
+            }),
+            travellers,
+            sender: "JA".into(),
+            sent_at: None,
+        }),
+    }
+}
+
+async fn next_alert(stream: &mut Streaming<SubscribeAlertsResponse>) -> Alert {
+    let message = tokio::time::timeout(Duration::from_secs(30), stream.next())
+        .await
+        .expect("no alert within 30 s")
+        .expect("alert stream ended")
+        .expect("alert stream failed");
+    message.alert.expect("message without alert")
+}
+
+fn traveller_surname(alert: &Alert) -> String {
+    match alert.subject.as_ref().and_then(|s| s.subject.as_ref()) {
+        Some(subject::Subject::Traveller(t)) => t.surname.clone(),
+        other => panic!("alert without traveller subject: {other:?}"),
+    }
+}
+
+/// Seeds a document watchlist and an active nationality rule.
+async fn seed_targeting(sandbox: &Sandbox) -> (String, String) {
+    let mut targeting = sandbox.risk_targeting(&ANALYST).await.unwrap();
+    let watchlist = targeting
+        .create_watchlist(CreateWatchlistRequest {
+            name: "Stolen and lost travel documents".into(),
+            kind: WatchlistKind::Documents as i32,
+            description: "e2e".into(),
+            source: "test".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .watchlist
+        .unwrap();
+    let added = targeting
+        .add_watchlist_entries(AddWatchlistEntriesRequest {
+            watchlist_id: watchlist.id.clone(),
+            message_id: "seed-1".into(),
+            entries: vec![WatchlistEntry {
+                external_ref: "SLTD-1".into(),
+                names: vec!["LISTED HOLDER".into()],
+                documents: vec![WatchlistDocument {
+                    r#type: DocumentType::Passport as i32,
+                    // Written with separators and lowercase: screening compares normalised numbers.
+                    number: "x 123-4567".into(),
+                    issuing_country: "XXA".into(),
+                }],
+                reason: "reported stolen".into(),
+                severity: Severity::High as i32,
+                ..Default::default()
+            }],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(added.added, 1);
+    let rule = targeting
+        .create_rule(CreateRuleRequest {
+            rule_id: "nationality-of-interest".into(),
+            name: "Nationality on the interest list".into(),
+            domain: Domain::Passenger as i32,
+            expression: "traveller.nationality in ['XXB', 'XXC']".into(),
+            weight: 30.0,
+            severity: Severity::Medium as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .rule
+        .unwrap();
+    assert_eq!((rule.version, rule.status), (1, RuleStatus::Draft as i32));
+    let active = targeting
+        .set_rule_status(SetRuleStatusRequest {
+            rule_id: rule.rule_id.clone(),
+            version: 1,
+            status: RuleStatus::Active as i32,
+            reason: "e2e".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .rule
+        .unwrap();
+    assert_eq!(active.status, RuleStatus::Active as i32);
+    (added.entry_ids[0].clone(), rule.rule_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn flight_raises_alerts_for_its_unit_and_is_counted() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let (entry_id, rule_id) = seed_targeting(&sandbox).await;
+
+    let mut alerts_sjj = sandbox.unit_alerts(&OFFICER_SJJ).await.unwrap();
+    let mut stream = alerts_sjj
+        .subscribe_alerts(SubscribeAlertsRequest {
+            unit_ids: vec![],
+            after_sequence: None,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+
+    let mut intake = sandbox.passenger_intake(&SUBMITTER).await.unwrap();
+    let request = flight_to(
+        "SJJ",
+        "ja123-1",
+        vec![
+            traveller("LISTED", "XXA", LISTED_PASSPORT),
+            traveller("RULED", "XXB", "B7654321"),
+            traveller("CLEAN", "XXD", "C1111111"),
+        ],
+    );
+    let first = intake.submit_api_report(request.clone()).await.unwrap().into_inner();
+    assert_eq!(first.traveller_count, 3);
+    assert!(!first.duplicate);
+
+    let mut alerts = vec![next_alert(&mut stream).await, next_alert(&mut stream).await];
+    alerts.sort_by_key(traveller_surname);
+    let (listed, ruled) = (&alerts[0], &alerts[1]);
+    assert_eq!(traveller_surname(listed), "LISTED");
+    assert_eq!(traveller_surname(ruled), "RULED");
+    for alert in &alerts {
+        assert_eq!(alert.unit_id, "jaitf-sjj");
+        assert_eq!(alert.location, "SJJ");
+    }
+    let watch_hit = &listed.hits[0];
+    assert_eq!((watch_hit.kind, watch_hit.entry_id.as_str()), (HitKind::Watchlist as i32, entry_id.as_str()));
+    assert_eq!(listed.severity, Severity::High as i32);
+    let rule_hit = &ruled.hits[0];
+    assert_eq!(rule_hit.kind, HitKind::Rule as i32);
+    assert_eq!((rule_hit.rule_id.as_str(), rule_hit.rule_version), (rule_id.as_str(), 1));
+    assert_eq!(rule_hit.evidence.get("traveller.nationality").map(String::as_str), Some("XXB"));
+    assert_eq!(ruled.score, 30.0);
+
+    // The same message again: the first result, nothing new published.
+    let again = intake.submit_api_report(request).await.unwrap().into_inner();
+    assert!(again.duplicate);
+    assert_eq!(again.report_id, first.report_id);
+
+    // The next alert on the stream belongs to the next flight, so the duplicate raised none.
+    let second = intake
+        .submit_api_report(flight_to("SJJ", "ja123-2", vec![traveller("LISTED", "XXA", LISTED_PASSPORT)]))
+        .await
+        .unwrap()
+        .into_inner();
+    let third_alert = next_alert(&mut stream).await;
+    assert!(third_alert.sequence > alerts.iter().map(|a| a.sequence).max().unwrap());
+    match third_alert.subject.and_then(|s| s.subject) {
+        Some(subject::Subject::Traveller(t)) => assert_eq!(t.report_id, second.report_id),
+        other => panic!("unexpected subject {other:?}"),
+    }
+
+    // A reconnecting dashboard resumes after the last sequence it saw.
+    let first_sequence = alerts.iter().map(|a| a.sequence).min().unwrap();
+    let mut resumed = alerts_sjj
+        .subscribe_alerts(SubscribeAlertsRequest {
+            unit_ids: vec!["jaitf-sjj".into()],
+            after_sequence: Some(first_sequence),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let replayed = [next_alert(&mut resumed).await.sequence, next_alert(&mut resumed).await.sequence];
+    assert!(replayed.iter().all(|s| *s > first_sequence));
+    assert!(replayed.contains(&third_alert.sequence));
+
+    // Statistics count 4 records, 3 hits and 3 alerts for the unit today.
+    let mut reporting = sandbox.reporting(&SUPERVISOR_SJJ).await.unwrap();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let day = loop {
+        let stats = reporting
+            .get_statistics(GetStatisticsRequest {
+                unit_ids: vec!["jaitf-sjj".into()],
+                from_date: today.clone(),
+                to_date: today.clone(),
+                domain: Domain::Passenger as i32,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        if let Some(day) = stats.days.first()
+            && (day.records, day.hits, day.alerts) == (4, 3, 3)
+        {
+            break day.clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "statistics never reached 4/3/3: {stats:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!((day.unit_id.as_str(), day.date.as_str()), ("jaitf-sjj", today.as_str()));
+
+    // Another unit's officer neither lists nor reads these alerts.
+    let mut alerts_beg = sandbox.unit_alerts(&OFFICER_BEG).await.unwrap();
+    let listed_beg = alerts_beg.list_alerts(ListAlertsRequest::default()).await.unwrap().into_inner();
+    assert!(listed_beg.alerts.is_empty());
+    let denied = alerts_beg
+        .get_alert(GetAlertRequest {
+            alert_id: listed.alert_id.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    let denied = alerts_beg
+        .subscribe_alerts(SubscribeAlertsRequest {
+            unit_ids: vec!["jaitf-sjj".into()],
+            after_sequence: Some(0),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    let listed_sjj = alerts_sjj.list_alerts(ListAlertsRequest::default()).await.unwrap().into_inner();
+    assert_eq!(listed_sjj.alerts.len(), 3);
+
+    // Every alert delivered or listed to an officer is in the audit log.
+    let pool = sandbox.database().await.unwrap();
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM unit_alerts.audit_log WHERE actor = 'officer-sjj' AND $1 = ANY(resource_ids)",
+    )
+    .bind(&listed.alert_id)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(audited >= 2, "stream delivery and list should be audited, found {audited}");
+    pool.close().await;
+
+    sandbox.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bad_or_unauthorised_submissions_store_and_publish_nothing() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let mut intake = sandbox.passenger_intake(&SUBMITTER).await.unwrap();
+
+    let mut no_number = flight_to("SJJ", "bad-1", vec![traveller("A", "XXA", "A1")]);
+    no_number.report.as_mut().unwrap().flight.as_mut().unwrap().number.clear();
+    let mut bad_date = flight_to("SJJ", "bad-2", vec![traveller("A", "XXA", "A1")]);
+    bad_date.report.as_mut().unwrap().flight.as_mut().unwrap().departure_date = "2026-13-01".into();
+    let mut no_document_number = flight_to("SJJ", "bad-3", vec![traveller("A", "XXA", "  ")]);
+    no_document_number.report.as_mut().unwrap().travellers[0].documents[0].number = " ".into();
+    let no_name = flight_to("SJJ", "bad-4", vec![traveller("", "XXA", "A1")]);
+    for (request, field) in [
+        (no_number, "report.flight.number"),
+        (bad_date, "report.flight.departure_date"),
+        (no_document_number, "report.travellers[0].documents[0].number"),
+        (no_name, "report.travellers[0].surname"),
+    ] {
+        let status = intake.submit_api_report(request).await.unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        let violations = status.get_details_bad_request().expect("BadRequest details");
+        let fields: Vec<&str> = violations.field_violations.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, [field]);
+    }
+
+    // Without a token, or with the wrong role, nothing gets in either.
+    let mut anonymous = PassengerIntakeServiceClient::new(sandbox.channel(ServiceKind::PassengerIntake).await.unwrap());
+    let status = anonymous
+        .submit_api_report(flight_to("SJJ", "anon", vec![traveller("A", "XXA", "A1")]))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated);
+    let mut officer = sandbox.passenger_intake(&OFFICER_SJJ).await.unwrap();
+    let status = officer
+        .submit_api_report(flight_to("SJJ", "officer", vec![traveller("A", "XXA", "A1")]))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+
+    let pool = sandbox.database().await.unwrap();
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM passenger_intake.api_reports")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let outbox: i64 = sqlx::query_scalar("SELECT count(*) FROM passenger_intake.outbox")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!((stored, outbox), (0, 0));
+    pool.close().await;
+    let js = sandbox.jetstream().await.unwrap();
+    let mut intake_stream = js.get_stream(sandbox.stream("INTAKE")).await.unwrap();
+    assert_eq!(intake_stream.info().await.unwrap().state.messages, 0);
+
+    sandbox.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn undecodable_event_is_dead_lettered_and_the_pipeline_keeps_flowing() {
+    let sandbox = Sandbox::start().await.unwrap();
+    seed_targeting(&sandbox).await;
+    let js = sandbox.jetstream().await.unwrap();
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Nats-Msg-Id", uuid::Uuid::now_v7().to_string().as_str());
+    headers.insert("Gatehouse-Event", "gatehouse.v1.ApiReportAccepted");
+    js.publish_with_headers(
+        format!("{}.gatehouse.passenger.api.accepted", sandbox.prefix),
+        headers,
+        vec![0xff, 0xff, 0xff].into(),
+    )
+    .await
+    .unwrap()
+    .await
+    .unwrap();
+
+    let mut alerts = sandbox.unit_alerts(&OFFICER_SJJ).await.unwrap();
+    let mut stream = alerts
+        .subscribe_alerts(SubscribeAlertsRequest {
+            unit_ids: vec![],
+            after_sequence: Some(0),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut intake = sandbox.passenger_intake(&SUBMITTER).await.unwrap();
+    intake
+        .submit_api_report(flight_to("SJJ", "after-poison", vec![traveller("LISTED", "XXA", LISTED_PASSPORT)]))
+        .await
+        .unwrap();
+    assert_eq!(traveller_surname(&next_alert(&mut stream).await), "LISTED");
+
+    let dlq = js.get_stream(sandbox.stream("DLQ")).await.unwrap();
+    let message = dlq
+        .get_last_raw_message_by_subject(&format!("{}.gatehouse.dlq.risk-targeting-api", sandbox.prefix))
+        .await
+        .unwrap();
+    let headers = message.headers;
+    assert_eq!(message.payload.as_ref(), &[0xff, 0xff, 0xff]);
+    assert!(
+        headers
+            .get("Gatehouse-Dlq-Error")
+            .is_some_and(|e| e.as_str().contains("undecodable")),
+        "{headers:?}"
+    );
+    sandbox.stop().await.unwrap();
+}
