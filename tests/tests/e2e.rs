@@ -2,6 +2,8 @@
 //! screened, raises alerts for the arrival airport's unit on its subscription, and is counted
 //! in the statistics. Timeouts below only stop a broken run from hanging; they measure nothing.
 
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test-only helpers fail loudly
 use std::time::Duration;
 
 use gatehouse_e2e::{Identity, Sandbox};
@@ -238,6 +240,11 @@ async fn flight_raises_alerts_for_its_unit_and_is_counted() {
         other => panic!("unexpected subject {other:?}"),
     }
 
+    // Two reports were published to INTAKE, not three.
+    let js = sandbox.jetstream().await.unwrap();
+    let mut intake_stream = js.get_stream(sandbox.stream("INTAKE")).await.unwrap();
+    assert_eq!(intake_stream.info().await.unwrap().state.messages, 2);
+
     // A reconnecting dashboard resumes after the last sequence it saw.
     let first_sequence = alerts.iter().map(|a| a.sequence).min().unwrap();
     let mut resumed = alerts_sjj
@@ -418,5 +425,59 @@ async fn undecodable_event_is_dead_lettered_and_the_pipeline_keeps_flowing() {
             .is_some_and(|e| e.as_str().contains("undecodable")),
         "{headers:?}"
     );
+    sandbox.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn event_left_in_the_outbox_by_a_crash_is_published_by_the_relay() {
+    let sandbox = Sandbox::start().await.unwrap();
+    seed_targeting(&sandbox).await;
+    let mut alerts = sandbox.unit_alerts(&OFFICER_SJJ).await.unwrap();
+    let mut stream = alerts
+        .subscribe_alerts(SubscribeAlertsRequest {
+            unit_ids: vec![],
+            after_sequence: Some(0),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+
+    // As if passenger intake committed a report and died before publishing its event.
+    let request = flight_to("SJJ", "crashed", vec![traveller("LISTED", "XXA", LISTED_PASSPORT)]);
+    let event_id = uuid::Uuid::now_v7();
+    let event = gatehouse_proto::v1::ApiReportAccepted {
+        event_id: event_id.to_string(),
+        occurred_at: Some(gatehouse_platform::events::now_timestamp()),
+        report_id: uuid::Uuid::now_v7().to_string(),
+        message_id: request.message_id.clone(),
+        agency: "ba-ibm".into(),
+        report: request.report,
+        traveller_ids: vec![uuid::Uuid::now_v7().to_string()],
+    };
+    let pool = sandbox.database().await.unwrap();
+    sqlx::query(
+        "INSERT INTO passenger_intake.outbox (event_id, subject, event_type, payload) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(event_id)
+    .bind("gatehouse.passenger.api.accepted")
+    .bind("gatehouse.v1.ApiReportAccepted")
+    .bind(prost::Message::encode_to_vec(&event))
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let alert = next_alert(&mut stream).await;
+    match alert.subject.and_then(|s| s.subject) {
+        Some(subject::Subject::Traveller(t)) => assert_eq!(t.report_id, event.report_id),
+        other => panic!("unexpected subject {other:?}"),
+    }
+    let published: Option<chrono::DateTime<chrono::Utc>> =
+        sqlx::query_scalar("SELECT published_at FROM passenger_intake.outbox WHERE event_id = $1")
+            .bind(event_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(published.is_some());
+    pool.close().await;
     sandbox.stop().await.unwrap();
 }
