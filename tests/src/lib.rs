@@ -12,8 +12,10 @@ use gatehouse_platform::{
     runtime::RuntimeError,
 };
 use gatehouse_proto::v1::{
-    passenger_intake_service_client::PassengerIntakeServiceClient, reporting_service_client::ReportingServiceClient,
-    risk_targeting_service_client::RiskTargetingServiceClient, unit_alerts_service_client::UnitAlertsServiceClient,
+    passenger_intake_service_client::PassengerIntakeServiceClient,
+    reporting_service_client::ReportingServiceClient,
+    risk_targeting_service_client::RiskTargetingServiceClient,
+    unit_alerts_service_client::UnitAlertsServiceClient,
 };
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
@@ -27,7 +29,8 @@ pub const JWT_SECRET: &str = "e2e-test-secret";
 
 /// Base Postgres URL; each sandbox creates its own database next to it.
 pub fn database_url() -> String {
-    std::env::var("GATEHOUSE_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("GATEHOUSE_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 pub fn nats_url() -> String {
@@ -43,7 +46,9 @@ type RunFn = fn(
 fn runner(kind: ServiceKind) -> RunFn {
     match kind {
         ServiceKind::CargoIntake => |c, l, s| Box::pin(gatehouse_cargo_intake::run(c, l, s)),
-        ServiceKind::PassengerIntake => |c, l, s| Box::pin(gatehouse_passenger_intake::run(c, l, s)),
+        ServiceKind::PassengerIntake => {
+            |c, l, s| Box::pin(gatehouse_passenger_intake::run(c, l, s))
+        }
         ServiceKind::RiskTargeting => |c, l, s| Box::pin(gatehouse_risk_targeting::run(c, l, s)),
         ServiceKind::UnitAlerts => |c, l, s| Box::pin(gatehouse_unit_alerts::run(c, l, s)),
         ServiceKind::Reporting => |c, l, s| Box::pin(gatehouse_reporting::run(c, l, s)),
@@ -65,8 +70,13 @@ pub struct Sandbox {
 pub struct Bearer(MetadataValue<tonic::metadata::Ascii>);
 
 impl Interceptor for Bearer {
-    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        request.metadata_mut().insert("authorization", self.0.clone());
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
         Ok(request)
     }
 }
@@ -110,7 +120,14 @@ impl Sandbox {
             let run = runner(kind);
             tasks.push((
                 kind,
-                tokio::spawn(async move { run(config, listener, Box::pin(async move { token.cancelled().await })).await }),
+                tokio::spawn(async move {
+                    run(
+                        config,
+                        listener,
+                        Box::pin(async move { token.cancelled().await }),
+                    )
+                    .await
+                }),
             ));
             addrs.insert(kind, addr);
         }
@@ -123,7 +140,10 @@ impl Sandbox {
             tasks,
         };
         for kind in ServiceKind::ALL {
-            sandbox.wait_healthy(kind).await.with_context(|| format!("{} did not start", kind.name()))?;
+            sandbox
+                .wait_healthy(kind)
+                .await
+                .with_context(|| format!("{} did not start", kind.name()))?;
         }
         Ok(sandbox)
     }
@@ -138,9 +158,12 @@ impl Sandbox {
             }
             if let Ok(channel) = self.endpoint(kind)?.connect().await {
                 let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
-                let request = tonic_health::pb::HealthCheckRequest { service: String::new() };
+                let request = tonic_health::pb::HealthCheckRequest {
+                    service: String::new(),
+                };
                 if let Ok(response) = health.check(request).await
-                    && response.into_inner().status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+                    && response.into_inner().status
+                        == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
                 {
                     return Ok(());
                 }
@@ -164,28 +187,58 @@ impl Sandbox {
 
     pub fn token(identity: &Identity<'_>) -> anyhow::Result<String> {
         let units: Vec<String> = identity.units.iter().map(|u| (*u).to_owned()).collect();
-        Ok(mint_hs256(JWT_SECRET, identity.subject, identity.agency, &units, identity.roles, 600)?)
+        Ok(mint_hs256(
+            JWT_SECRET,
+            identity.subject,
+            identity.agency,
+            &units,
+            identity.roles,
+            600,
+        )?)
     }
 
     async fn authed(&self, kind: ServiceKind, identity: &Identity<'_>) -> anyhow::Result<Authed> {
         let value = format!("Bearer {}", Self::token(identity)?).parse()?;
-        Ok(InterceptedService::new(self.channel(kind).await?, Bearer(value)))
+        Ok(InterceptedService::new(
+            self.channel(kind).await?,
+            Bearer(value),
+        ))
     }
 
-    pub async fn passenger_intake(&self, who: &Identity<'_>) -> anyhow::Result<PassengerIntakeServiceClient<Authed>> {
-        Ok(PassengerIntakeServiceClient::new(self.authed(ServiceKind::PassengerIntake, who).await?))
+    pub async fn passenger_intake(
+        &self,
+        who: &Identity<'_>,
+    ) -> anyhow::Result<PassengerIntakeServiceClient<Authed>> {
+        Ok(PassengerIntakeServiceClient::new(
+            self.authed(ServiceKind::PassengerIntake, who).await?,
+        ))
     }
 
-    pub async fn risk_targeting(&self, who: &Identity<'_>) -> anyhow::Result<RiskTargetingServiceClient<Authed>> {
-        Ok(RiskTargetingServiceClient::new(self.authed(ServiceKind::RiskTargeting, who).await?))
+    pub async fn risk_targeting(
+        &self,
+        who: &Identity<'_>,
+    ) -> anyhow::Result<RiskTargetingServiceClient<Authed>> {
+        Ok(RiskTargetingServiceClient::new(
+            self.authed(ServiceKind::RiskTargeting, who).await?,
+        ))
     }
 
-    pub async fn unit_alerts(&self, who: &Identity<'_>) -> anyhow::Result<UnitAlertsServiceClient<Authed>> {
-        Ok(UnitAlertsServiceClient::new(self.authed(ServiceKind::UnitAlerts, who).await?))
+    pub async fn unit_alerts(
+        &self,
+        who: &Identity<'_>,
+    ) -> anyhow::Result<UnitAlertsServiceClient<Authed>> {
+        Ok(UnitAlertsServiceClient::new(
+            self.authed(ServiceKind::UnitAlerts, who).await?,
+        ))
     }
 
-    pub async fn reporting(&self, who: &Identity<'_>) -> anyhow::Result<ReportingServiceClient<Authed>> {
-        Ok(ReportingServiceClient::new(self.authed(ServiceKind::Reporting, who).await?))
+    pub async fn reporting(
+        &self,
+        who: &Identity<'_>,
+    ) -> anyhow::Result<ReportingServiceClient<Authed>> {
+        Ok(ReportingServiceClient::new(
+            self.authed(ServiceKind::Reporting, who).await?,
+        ))
     }
 
     /// A direct connection to the sandbox database, to check what services stored.
@@ -198,7 +251,9 @@ impl Sandbox {
 
     /// A JetStream context on the sandbox's NATS, for inspecting streams.
     pub async fn jetstream(&self) -> anyhow::Result<async_nats::jetstream::Context> {
-        Ok(async_nats::jetstream::new(async_nats::connect(nats_url()).await?))
+        Ok(async_nats::jetstream::new(
+            async_nats::connect(nats_url()).await?,
+        ))
     }
 
     /// Stream name of `base` (e.g. `DLQ`) in this sandbox.
@@ -220,7 +275,9 @@ impl Sandbox {
         }
         let js = async_nats::jetstream::new(async_nats::connect(nats_url()).await?);
         for base in ["INTAKE", "RISK", "ALERTS", "REPORTS", "CONTROL", "DLQ"] {
-            let _ = js.delete_stream(format!("{}_{base}", self.prefix.to_ascii_uppercase())).await;
+            let _ = js
+                .delete_stream(format!("{}_{base}", self.prefix.to_ascii_uppercase()))
+                .await;
         }
         db::drop_scratch_database(&database_url(), &self.database).await?;
         if !failures.is_empty() {

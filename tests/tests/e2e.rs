@@ -2,17 +2,17 @@
 //! screened, raises alerts for the arrival airport's unit on its subscription, and is counted
 //! in the statistics. Timeouts below only stop a broken run from hanging; they measure nothing.
 
-
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test-only helpers fail loudly
 use std::time::Duration;
 
 use gatehouse_e2e::{Identity, Sandbox};
 use gatehouse_platform::{auth::Role, config::ServiceKind};
 use gatehouse_proto::v1::{
-    AddWatchlistEntriesRequest, Alert, ApiReport, CreateRuleRequest, CreateWatchlistRequest, DocumentType, Domain,
-    Flight, FlightDirection, GetAlertRequest, GetStatisticsRequest, HitKind, ListAlertsRequest, RuleStatus,
-    SetRuleStatusRequest, Severity, SubmitApiReportRequest, SubscribeAlertsRequest, SubscribeAlertsResponse,
-    TravelDocument, Traveller, TravellerRole, WatchlistDocument, WatchlistEntry, WatchlistKind,
+    AddWatchlistEntriesRequest, Alert, ApiReport, CreateRuleRequest, CreateWatchlistRequest,
+    DocumentType, Domain, Flight, FlightDirection, GetAlertRequest, GetStatisticsRequest, HitKind,
+    ListAlertsRequest, RuleStatus, SetRuleStatusRequest, Severity, SubmitApiReportRequest,
+    SubscribeAlertsRequest, SubscribeAlertsResponse, TravelDocument, Traveller, TravellerRole,
+    WatchlistDocument, WatchlistEntry, WatchlistKind,
     passenger_intake_service_client::PassengerIntakeServiceClient, subject,
 };
 use tokio_stream::StreamExt;
@@ -70,7 +70,11 @@ fn traveller(surname: &str, nationality: &str, passport: &str) -> Traveller {
     }
 }
 
-fn flight_to(arrival: &str, message_id: &str, travellers: Vec<Traveller>) -> SubmitApiReportRequest {
+fn flight_to(
+    arrival: &str,
+    message_id: &str,
+    travellers: Vec<Traveller>,
+) -> SubmitApiReportRequest {
     SubmitApiReportRequest {
         message_id: message_id.into(),
         report: Some(ApiReport {
@@ -200,7 +204,11 @@ async fn flight_raises_alerts_for_its_unit_and_is_counted() {
             traveller("CLEAN", "XXD", "C1111111"),
         ],
     );
-    let first = intake.submit_api_report(request.clone()).await.unwrap().into_inner();
+    let first = intake
+        .submit_api_report(request.clone())
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(first.traveller_count, 3);
     assert!(!first.duplicate);
 
@@ -214,22 +222,42 @@ async fn flight_raises_alerts_for_its_unit_and_is_counted() {
         assert_eq!(alert.location, "SJJ");
     }
     let watch_hit = &listed.hits[0];
-    assert_eq!((watch_hit.kind, watch_hit.entry_id.as_str()), (HitKind::Watchlist as i32, entry_id.as_str()));
+    assert_eq!(
+        (watch_hit.kind, watch_hit.entry_id.as_str()),
+        (HitKind::Watchlist as i32, entry_id.as_str())
+    );
     assert_eq!(listed.severity, Severity::High as i32);
     let rule_hit = &ruled.hits[0];
     assert_eq!(rule_hit.kind, HitKind::Rule as i32);
-    assert_eq!((rule_hit.rule_id.as_str(), rule_hit.rule_version), (rule_id.as_str(), 1));
-    assert_eq!(rule_hit.evidence.get("traveller.nationality").map(String::as_str), Some("XXB"));
+    assert_eq!(
+        (rule_hit.rule_id.as_str(), rule_hit.rule_version),
+        (rule_id.as_str(), 1)
+    );
+    assert_eq!(
+        rule_hit
+            .evidence
+            .get("traveller.nationality")
+            .map(String::as_str),
+        Some("XXB")
+    );
     assert_eq!(ruled.score, 30.0);
 
     // The same message again: the first result, nothing new published.
-    let again = intake.submit_api_report(request).await.unwrap().into_inner();
+    let again = intake
+        .submit_api_report(request)
+        .await
+        .unwrap()
+        .into_inner();
     assert!(again.duplicate);
     assert_eq!(again.report_id, first.report_id);
 
     // The next alert on the stream belongs to the next flight, so the duplicate raised none.
     let second = intake
-        .submit_api_report(flight_to("SJJ", "ja123-2", vec![traveller("LISTED", "XXA", LISTED_PASSPORT)]))
+        .submit_api_report(flight_to(
+            "SJJ",
+            "ja123-2",
+            vec![traveller("LISTED", "XXA", LISTED_PASSPORT)],
+        ))
         .await
         .unwrap()
         .into_inner();
@@ -255,7 +283,10 @@ async fn flight_raises_alerts_for_its_unit_and_is_counted() {
         .await
         .unwrap()
         .into_inner();
-    let replayed = [next_alert(&mut resumed).await.sequence, next_alert(&mut resumed).await.sequence];
+    let replayed = [
+        next_alert(&mut resumed).await.sequence,
+        next_alert(&mut resumed).await.sequence,
+    ];
     assert!(replayed.iter().all(|s| *s > first_sequence));
     assert!(replayed.contains(&third_alert.sequence));
 
@@ -279,14 +310,24 @@ async fn flight_raises_alerts_for_its_unit_and_is_counted() {
         {
             break day.clone();
         }
-        assert!(tokio::time::Instant::now() < deadline, "statistics never reached 4/3/3: {stats:?}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "statistics never reached 4/3/3: {stats:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert_eq!((day.unit_id.as_str(), day.date.as_str()), ("jaitf-sjj", today.as_str()));
+    assert_eq!(
+        (day.unit_id.as_str(), day.date.as_str()),
+        ("jaitf-sjj", today.as_str())
+    );
 
     // Another unit's officer neither lists nor reads these alerts.
     let mut alerts_beg = sandbox.unit_alerts(&OFFICER_BEG).await.unwrap();
-    let listed_beg = alerts_beg.list_alerts(ListAlertsRequest::default()).await.unwrap().into_inner();
+    let listed_beg = alerts_beg
+        .list_alerts(ListAlertsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
     assert!(listed_beg.alerts.is_empty());
     let denied = alerts_beg
         .get_alert(GetAlertRequest {
@@ -303,7 +344,11 @@ async fn flight_raises_alerts_for_its_unit_and_is_counted() {
         .await
         .unwrap_err();
     assert_eq!(denied.code(), Code::PermissionDenied);
-    let listed_sjj = alerts_sjj.list_alerts(ListAlertsRequest::default()).await.unwrap().into_inner();
+    let listed_sjj = alerts_sjj
+        .list_alerts(ListAlertsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(listed_sjj.alerts.len(), 3);
 
     // Every alert delivered or listed to an officer is in the audit log.
@@ -315,7 +360,10 @@ async fn flight_raises_alerts_for_its_unit_and_is_counted() {
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert!(audited >= 2, "stream delivery and list should be audited, found {audited}");
+    assert!(
+        audited >= 2,
+        "stream delivery and list should be audited, found {audited}"
+    );
     pool.close().await;
 
     sandbox.stop().await.unwrap();
@@ -327,27 +375,53 @@ async fn bad_or_unauthorised_submissions_store_and_publish_nothing() {
     let mut intake = sandbox.passenger_intake(&SUBMITTER).await.unwrap();
 
     let mut no_number = flight_to("SJJ", "bad-1", vec![traveller("A", "XXA", "A1")]);
-    no_number.report.as_mut().unwrap().flight.as_mut().unwrap().number.clear();
+    no_number
+        .report
+        .as_mut()
+        .unwrap()
+        .flight
+        .as_mut()
+        .unwrap()
+        .number
+        .clear();
     let mut bad_date = flight_to("SJJ", "bad-2", vec![traveller("A", "XXA", "A1")]);
-    bad_date.report.as_mut().unwrap().flight.as_mut().unwrap().departure_date = "2026-13-01".into();
+    bad_date
+        .report
+        .as_mut()
+        .unwrap()
+        .flight
+        .as_mut()
+        .unwrap()
+        .departure_date = "2026-13-01".into();
     let mut no_document_number = flight_to("SJJ", "bad-3", vec![traveller("A", "XXA", "  ")]);
     no_document_number.report.as_mut().unwrap().travellers[0].documents[0].number = " ".into();
     let no_name = flight_to("SJJ", "bad-4", vec![traveller("", "XXA", "A1")]);
     for (request, field) in [
         (no_number, "report.flight.number"),
         (bad_date, "report.flight.departure_date"),
-        (no_document_number, "report.travellers[0].documents[0].number"),
+        (
+            no_document_number,
+            "report.travellers[0].documents[0].number",
+        ),
         (no_name, "report.travellers[0].surname"),
     ] {
         let status = intake.submit_api_report(request).await.unwrap_err();
         assert_eq!(status.code(), Code::InvalidArgument);
-        let violations = status.get_details_bad_request().expect("BadRequest details");
-        let fields: Vec<&str> = violations.field_violations.iter().map(|v| v.field.as_str()).collect();
+        let violations = status
+            .get_details_bad_request()
+            .expect("BadRequest details");
+        let fields: Vec<&str> = violations
+            .field_violations
+            .iter()
+            .map(|v| v.field.as_str())
+            .collect();
         assert_eq!(fields, [field]);
     }
 
     // Without a token, or with the wrong role, nothing gets in either.
-    let mut anonymous = PassengerIntakeServiceClient::new(sandbox.channel(ServiceKind::PassengerIntake).await.unwrap());
+    let mut anonymous = PassengerIntakeServiceClient::new(
+        sandbox.channel(ServiceKind::PassengerIntake).await.unwrap(),
+    );
     let status = anonymous
         .submit_api_report(flight_to("SJJ", "anon", vec![traveller("A", "XXA", "A1")]))
         .await
@@ -355,7 +429,11 @@ async fn bad_or_unauthorised_submissions_store_and_publish_nothing() {
     assert_eq!(status.code(), Code::Unauthenticated);
     let mut officer = sandbox.passenger_intake(&OFFICER_SJJ).await.unwrap();
     let status = officer
-        .submit_api_report(flight_to("SJJ", "officer", vec![traveller("A", "XXA", "A1")]))
+        .submit_api_report(flight_to(
+            "SJJ",
+            "officer",
+            vec![traveller("A", "XXA", "A1")],
+        ))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
@@ -407,14 +485,21 @@ async fn undecodable_event_is_dead_lettered_and_the_pipeline_keeps_flowing() {
         .into_inner();
     let mut intake = sandbox.passenger_intake(&SUBMITTER).await.unwrap();
     intake
-        .submit_api_report(flight_to("SJJ", "after-poison", vec![traveller("LISTED", "XXA", LISTED_PASSPORT)]))
+        .submit_api_report(flight_to(
+            "SJJ",
+            "after-poison",
+            vec![traveller("LISTED", "XXA", LISTED_PASSPORT)],
+        ))
         .await
         .unwrap();
     assert_eq!(traveller_surname(&next_alert(&mut stream).await), "LISTED");
 
     let dlq = js.get_stream(sandbox.stream("DLQ")).await.unwrap();
     let message = dlq
-        .get_last_raw_message_by_subject(&format!("{}.gatehouse.dlq.risk-targeting-api", sandbox.prefix))
+        .get_last_raw_message_by_subject(&format!(
+            "{}.gatehouse.dlq.risk-targeting-api",
+            sandbox.prefix
+        ))
         .await
         .unwrap();
     let headers = message.headers;
@@ -443,7 +528,11 @@ async fn event_left_in_the_outbox_by_a_crash_is_published_by_the_relay() {
         .into_inner();
 
     // As if passenger intake committed a report and died before publishing its event.
-    let request = flight_to("SJJ", "crashed", vec![traveller("LISTED", "XXA", LISTED_PASSPORT)]);
+    let request = flight_to(
+        "SJJ",
+        "crashed",
+        vec![traveller("LISTED", "XXA", LISTED_PASSPORT)],
+    );
     let event_id = uuid::Uuid::now_v7();
     let event = gatehouse_proto::v1::ApiReportAccepted {
         event_id: event_id.to_string(),

@@ -5,7 +5,7 @@ use std::{fmt::Write as _, time::Duration};
 use anyhow::{Result, bail};
 use gatehouse_platform::{auth::Role, config::ServiceKind};
 use gatehouse_proto::v1::{
-    Alert, Hit, HitKind, Severity, SubscribeAlertsRequest, Subject, subject,
+    Alert, Hit, HitKind, Severity, Subject, SubscribeAlertsRequest, subject,
     unit_alerts_service_client::UnitAlertsServiceClient,
 };
 use tonic::Code;
@@ -51,11 +51,14 @@ async fn tail(args: &TailArgs) -> Result<()> {
         match follow(args, &token, &mut cursor).await {
             Ok(()) => eprintln!("alert stream ended; reconnecting in {RETRY:?}"),
             Err(error) => {
-                // Retrying cannot fix a refused token or a bad request.
+                // Retrying cannot fix a refused token, a bad request or a missing RPC.
                 if let Some(status) = error.downcast_ref::<tonic::Status>()
                     && matches!(
                         status.code(),
-                        Code::Unauthenticated | Code::PermissionDenied | Code::InvalidArgument
+                        Code::Unauthenticated
+                            | Code::PermissionDenied
+                            | Code::InvalidArgument
+                            | Code::Unimplemented
                     )
                 {
                     bail!(
@@ -110,17 +113,35 @@ pub fn format_alert(alert: &Alert) -> String {
         severity(alert.severity),
         alert.score
     );
-    let _ = writeln!(
-        out,
-        "   id {} · location {}",
-        alert.alert_id, alert.location
-    );
-    match alert.subject.as_ref().and_then(|s: &Subject| s.subject.as_ref()) {
+    let raised = alert
+        .raised_at
+        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0))
+        .map(|t| format!("raised {}", t.format("%Y-%m-%d %H:%M:%SZ")));
+    let details: Vec<String> = [
+        (!alert.alert_id.is_empty()).then(|| format!("id {}", alert.alert_id)),
+        (!alert.location.is_empty()).then(|| format!("at {}", alert.location)),
+        raised,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !details.is_empty() {
+        let _ = writeln!(out, "   {}", details.join(" · "));
+    }
+    match alert
+        .subject
+        .as_ref()
+        .and_then(|s: &Subject| s.subject.as_ref())
+    {
         Some(subject::Subject::Traveller(t)) => {
             let _ = writeln!(
                 out,
                 "   flight    {}{} {}→{} {}",
-                t.carrier, t.flight_number, t.departure_airport, t.arrival_airport, t.departure_date
+                t.carrier,
+                t.flight_number,
+                t.departure_airport,
+                t.arrival_airport,
+                t.departure_date
             );
             let _ = writeln!(
                 out,

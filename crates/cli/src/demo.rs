@@ -3,15 +3,15 @@
 
 use std::time::{Duration, SystemTime};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use chrono::{Days, Months, NaiveDate, Utc};
 use gatehouse_platform::auth::Role;
 use gatehouse_proto::v1::{
-    AddWatchlistEntriesRequest, ApiReport, CreateRuleRequest, CreateWatchlistRequest,
-    DocumentType, Domain, Flight, FlightDirection, GetRuleRequest, ListWatchlistsRequest, Rule,
-    RuleStatus, SetRuleStatusRequest, Severity, Sex, SubmitApiReportRequest,
-    SubscribeAlertsRequest, TravelDocument, Traveller, TravellerRole, WatchlistDocument,
-    WatchlistEntry, WatchlistKind, passenger_intake_service_client::PassengerIntakeServiceClient,
+    AddWatchlistEntriesRequest, ApiReport, CreateRuleRequest, CreateWatchlistRequest, DocumentType,
+    Domain, Flight, FlightDirection, GetRuleRequest, ListWatchlistsRequest, Rule, RuleStatus,
+    SetRuleStatusRequest, Severity, Sex, SubmitApiReportRequest, SubscribeAlertsRequest,
+    TravelDocument, Traveller, TravellerRole, WatchlistDocument, WatchlistEntry, WatchlistKind,
+    passenger_intake_service_client::PassengerIntakeServiceClient,
     risk_targeting_service_client::RiskTargetingServiceClient,
     unit_alerts_service_client::UnitAlertsServiceClient,
 };
@@ -43,10 +43,12 @@ pub async fn run(args: &DemoArgs) -> Result<()> {
     // One span over every call, so the whole demo (through NATS to the alerts) is one trace.
     steps(&args.urls, Duration::from_secs(args.wait_secs))
         .instrument(tracing::info_span!("gatehouse.demo"))
-        .await
+        .await?;
+    Ok(())
 }
 
-async fn steps(urls: &ServiceUrls, wait: Duration) -> Result<()> {
+/// Runs the demo; answers how many alerts arrived.
+async fn steps(urls: &ServiceUrls, wait: Duration) -> Result<usize> {
     let all_units = client::seed_unit_ids();
     let analyst = client::token_for("demo-analyst", &[Role::Analyst], &all_units)?;
     let submitter = client::token_for("demo-submitter", &[Role::Submitter], &all_units)?;
@@ -139,7 +141,7 @@ async fn steps(urls: &ServiceUrls, wait: Duration) -> Result<()> {
     reader.abort();
     println!("{received} of {EXPECTED_ALERTS} expected alerts arrived.");
     println!("Follow the unit's alerts with: gatehouse alerts tail --unit {UNIT}");
-    Ok(())
+    Ok(received)
 }
 
 async fn ensure_watchlist(targeting: &mut RiskTargetingServiceClient<AuthChannel>) -> Result<()> {
@@ -263,29 +265,25 @@ async fn ensure_rule(targeting: &mut RiskTargetingServiceClient<AuthChannel>) ->
     Ok(())
 }
 
-fn days_after(date: NaiveDate, days: u64) -> Result<String> {
+fn days_after(date: NaiveDate, days: u64) -> Result<NaiveDate> {
     date.checked_add_days(Days::new(days))
-        .map(|d| d.to_string())
         .context("date out of range")
 }
 
-fn years_before(date: NaiveDate, years: u32) -> Result<String> {
-    date.checked_sub_months(Months::new(12 * years))
-        .map(|d| d.to_string())
-        .context("date out of range")
-}
-
-fn passport(number: &str, country: &str, issued: String, expires: String) -> TravelDocument {
-    TravelDocument {
+/// A passport valid for ten years, expiring on `expires`.
+fn passport(number: &str, country: &str, expires: NaiveDate) -> Result<TravelDocument> {
+    let issued = expires
+        .checked_sub_months(Months::new(120))
+        .context("date out of range")?;
+    Ok(TravelDocument {
         r#type: DocumentType::Passport as i32,
         number: number.to_owned(),
         issuing_country: country.to_owned(),
-        expiry_date: expires,
-        issue_date: issued,
-    }
+        expiry_date: expires.to_string(),
+        issue_date: issued.to_string(),
+    })
 }
 
-#[allow(clippy::too_many_arguments)]
 fn passenger(
     seat: &str,
     surname: &str,
@@ -314,7 +312,6 @@ fn passenger(
 
 /// Flight JA123 Istanbul → Sarajevo today: a stolen passport, one about to expire, one clean.
 fn api_report(today: NaiveDate) -> Result<ApiReport> {
-    let expiring = days_after(today, 12)?;
     Ok(ApiReport {
         flight: Some(Flight {
             carrier: "JA".to_owned(),
@@ -332,13 +329,9 @@ fn api_report(today: NaiveDate) -> Result<ApiReport> {
                 "DRAGAN",
                 "1984-03-17",
                 Sex::Male,
-                "SRB",
-                passport(
-                    STOLEN_PASSPORT,
-                    "XXA",
-                    years_before(today, 2)?,
-                    days_after(today, 8 * 365)?,
-                ),
+                // Stateless, like the document's issuer code.
+                "XXA",
+                passport(STOLEN_PASSPORT, "XXA", days_after(today, 8 * 365)?)?,
             ),
             passenger(
                 "14B",
@@ -347,12 +340,8 @@ fn api_report(today: NaiveDate) -> Result<ApiReport> {
                 "1991-11-02",
                 Sex::Female,
                 "BIH",
-                passport(
-                    "B07731458",
-                    "BIH",
-                    years_before(NaiveDate::parse_from_str(&expiring, "%Y-%m-%d")?, 10)?,
-                    expiring,
-                ),
+                // Inside the rule's 30-day window.
+                passport("B07731458", "BIH", days_after(today, 12)?)?,
             ),
             passenger(
                 "22C",
@@ -361,12 +350,7 @@ fn api_report(today: NaiveDate) -> Result<ApiReport> {
                 "1977-06-29",
                 Sex::Male,
                 "TUR",
-                passport(
-                    "U24519073",
-                    "TUR",
-                    years_before(today, 1)?,
-                    days_after(today, 9 * 365)?,
-                ),
+                passport("U24519073", "TUR", days_after(today, 9 * 365)?)?,
             ),
         ],
         sender: "JA".to_owned(),
@@ -383,19 +367,207 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 2, 20).unwrap();
         let report = api_report(today).unwrap();
         assert_eq!(report.flight.as_ref().unwrap().departure_date, "2026-02-20");
-        let docs: Vec<&TravelDocument> = report
-            .travellers
-            .iter()
-            .map(|t| &t.documents[0])
-            .collect();
+        let docs: Vec<&TravelDocument> =
+            report.travellers.iter().map(|t| &t.documents[0]).collect();
         assert_eq!(docs[0].number, STOLEN_PASSPORT);
         assert_eq!(docs[0].issuing_country, "XXA");
         assert_eq!(docs[1].expiry_date, "2026-03-04");
         assert!(docs[2].expiry_date.as_str() > "2030");
     }
-}
 
-#[allow(dead_code)]
-fn _assert_bail_is_used() -> Result<()> {
-    bail!("unused")
+    mod fakes {
+        use std::sync::{Arc, Mutex};
+
+        use gatehouse_proto::v1::{
+            AddWatchlistEntriesResponse, Alert, CreateWatchlistResponse, GetRuleResponse, Hit,
+            HitKind, ListWatchlistsResponse, SetRuleStatusResponse, SubmitApiReportResponse,
+            SubscribeAlertsResponse, Watchlist,
+            passenger_intake_service_server::PassengerIntakeService,
+            risk_targeting_service_server::RiskTargetingService,
+            unit_alerts_service_server::UnitAlertsService,
+        };
+        use tonic::{Request, Response, Status, codegen::BoxStream};
+
+        use super::*;
+
+        /// What the fakes saw, for the test to check.
+        #[derive(Default)]
+        pub struct Seen {
+            pub calls: Vec<String>,
+            pub report: Option<SubmitApiReportRequest>,
+        }
+
+        #[derive(Clone, Default)]
+        pub struct Fake(pub Arc<Mutex<Seen>>);
+
+        impl Fake {
+            fn saw<T>(&self, rpc: &str, request: &Request<T>) -> Result<(), Status> {
+                let bearer = request
+                    .metadata()
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("Bearer ey"));
+                if !bearer {
+                    return Err(Status::unauthenticated("no bearer token"));
+                }
+                self.0.lock().unwrap().calls.push(rpc.to_owned());
+                Ok(())
+            }
+        }
+
+        #[tonic::async_trait]
+        impl RiskTargetingService for Fake {
+            async fn list_watchlists(
+                &self,
+                request: Request<ListWatchlistsRequest>,
+            ) -> Result<Response<ListWatchlistsResponse>, Status> {
+                self.saw("ListWatchlists", &request)?;
+                Ok(Response::new(ListWatchlistsResponse::default()))
+            }
+            async fn create_watchlist(
+                &self,
+                request: Request<CreateWatchlistRequest>,
+            ) -> Result<Response<CreateWatchlistResponse>, Status> {
+                self.saw("CreateWatchlist", &request)?;
+                let watchlist = Watchlist {
+                    id: "wl-1".into(),
+                    name: request.into_inner().name,
+                    ..Default::default()
+                };
+                Ok(Response::new(CreateWatchlistResponse {
+                    watchlist: Some(watchlist),
+                }))
+            }
+            async fn add_watchlist_entries(
+                &self,
+                request: Request<AddWatchlistEntriesRequest>,
+            ) -> Result<Response<AddWatchlistEntriesResponse>, Status> {
+                self.saw("AddWatchlistEntries", &request)?;
+                assert_eq!(request.get_ref().watchlist_id, "wl-1");
+                Ok(Response::new(AddWatchlistEntriesResponse {
+                    added: 1,
+                    entry_ids: vec!["entry-1".into()],
+                }))
+            }
+            async fn create_rule(
+                &self,
+                request: Request<CreateRuleRequest>,
+            ) -> Result<Response<gatehouse_proto::v1::CreateRuleResponse>, Status> {
+                self.saw("CreateRule", &request)?;
+                Err(Status::already_exists("rule exists"))
+            }
+            async fn get_rule(
+                &self,
+                request: Request<GetRuleRequest>,
+            ) -> Result<Response<GetRuleResponse>, Status> {
+                self.saw("GetRule", &request)?;
+                Ok(Response::new(GetRuleResponse {
+                    rule: Some(Rule {
+                        rule_id: RULE_ID.into(),
+                        version: 2,
+                        status: RuleStatus::Draft as i32,
+                        ..Default::default()
+                    }),
+                }))
+            }
+            async fn set_rule_status(
+                &self,
+                request: Request<SetRuleStatusRequest>,
+            ) -> Result<Response<SetRuleStatusResponse>, Status> {
+                self.saw("SetRuleStatus", &request)?;
+                assert_eq!(request.get_ref().version, 2);
+                Err(Status::failed_precondition("already active"))
+            }
+        }
+
+        #[tonic::async_trait]
+        impl PassengerIntakeService for Fake {
+            async fn submit_api_report(
+                &self,
+                request: Request<SubmitApiReportRequest>,
+            ) -> Result<Response<SubmitApiReportResponse>, Status> {
+                self.saw("SubmitApiReport", &request)?;
+                self.0.lock().unwrap().report = Some(request.into_inner());
+                Ok(Response::new(SubmitApiReportResponse {
+                    report_id: "report-1".into(),
+                    traveller_count: 3,
+                    ..Default::default()
+                }))
+            }
+        }
+
+        #[tonic::async_trait]
+        impl UnitAlertsService for Fake {
+            async fn subscribe_alerts(
+                &self,
+                request: Request<SubscribeAlertsRequest>,
+            ) -> Result<Response<BoxStream<SubscribeAlertsResponse>>, Status> {
+                self.saw("SubscribeAlerts", &request)?;
+                assert_eq!(request.get_ref().unit_ids, vec![UNIT]);
+                assert_eq!(request.get_ref().after_sequence, None);
+                let alert = |sequence, rule_id: &str| {
+                    Ok(SubscribeAlertsResponse {
+                        alert: Some(Alert {
+                            sequence,
+                            unit_id: UNIT.into(),
+                            hits: vec![Hit {
+                                kind: HitKind::Rule as i32,
+                                rule_id: rule_id.into(),
+                                rule_version: 2,
+                                ..Default::default()
+                            }],
+                            ..Default::default()
+                        }),
+                    })
+                };
+                let alerts = vec![alert(1, RULE_ID), alert(2, RULE_ID)];
+                Ok(Response::new(Box::pin(tokio_stream::iter(alerts))))
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn demo_runs_every_step_against_the_services() {
+        use gatehouse_proto::v1::{
+            passenger_intake_service_server::PassengerIntakeServiceServer,
+            risk_targeting_service_server::RiskTargetingServiceServer,
+            unit_alerts_service_server::UnitAlertsServiceServer,
+        };
+
+        let fake = fakes::Fake::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(RiskTargetingServiceServer::new(fake.clone()))
+                .add_service(PassengerIntakeServiceServer::new(fake.clone()))
+                .add_service(UnitAlertsServiceServer::new(fake.clone()))
+                .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+        );
+        let urls = ServiceUrls {
+            passenger_intake_url: url.clone(),
+            risk_targeting_url: url.clone(),
+            unit_alerts_url: url,
+        };
+        let received = steps(&urls, Duration::from_secs(5)).await.unwrap();
+        assert_eq!(received, 2);
+
+        let seen = fake.0.lock().unwrap();
+        assert_eq!(
+            seen.calls,
+            [
+                "ListWatchlists",
+                "CreateWatchlist",
+                "AddWatchlistEntries",
+                "CreateRule",
+                "GetRule",
+                "SetRuleStatus",
+                "SubscribeAlerts",
+                "SubmitApiReport",
+            ]
+        );
+        let report = seen.report.as_ref().unwrap();
+        assert!(report.message_id.starts_with("demo-"));
+        assert_eq!(report.report.as_ref().unwrap().travellers.len(), 3);
+    }
 }

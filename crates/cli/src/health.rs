@@ -59,3 +59,62 @@ pub async fn run(args: &HealthArgs) -> Result<()> {
     println!("{what} is SERVING");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::net::TcpListener;
+    use tokio_stream::wrappers::TcpListenerStream;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn reports_the_status_of_a_live_server() {
+        let (reporter, service) = tonic_health::server::health_reporter();
+        reporter
+            .set_service_status("", tonic_health::ServingStatus::Serving)
+            .await;
+        reporter
+            .set_service_status("gatehouse.v1.Down", tonic_health::ServingStatus::NotServing)
+            .await;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(service)
+                .serve_with_incoming(TcpListenerStream::new(listener)),
+        );
+        let timeout = Duration::from_secs(5);
+        let url = format!("http://{addr}");
+        assert_eq!(
+            check(&url, "", timeout).await.unwrap(),
+            ServingStatus::Serving
+        );
+        // host:port without a scheme, as compose files tend to write it.
+        assert_eq!(
+            check(&addr.to_string(), "gatehouse.v1.Down", timeout)
+                .await
+                .unwrap(),
+            ServingStatus::NotServing
+        );
+        let unknown = check(&url, "gatehouse.v1.Nope", timeout).await;
+        assert!(unknown.unwrap_err().to_string().contains("NotFound"));
+    }
+
+    #[tokio::test]
+    async fn unreachable_addresses_fail_cleanly() {
+        // Bound then dropped: nothing listens there any more.
+        let addr = TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let error = run(&HealthArgs {
+            addr: format!("http://{addr}"),
+            service: String::new(),
+            timeout_secs: 2,
+        })
+        .await
+        .unwrap_err();
+        assert!(format!("{error:#}").contains("cannot connect"), "{error:#}");
+    }
+}

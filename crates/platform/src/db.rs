@@ -66,8 +66,9 @@ async fn create_database(options: &PgConnectOptions) -> Result<(), DbError> {
         .execute(&mut admin)
         .await
     {
-        // 42P04: another service created it first.
-        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {}
+        // Another service created it first: 42P04, or 23505 when both raced in the catalogue.
+        Err(sqlx::Error::Database(e)) if matches!(e.code().as_deref(), Some("42P04" | "23505")) => {
+        }
         Err(e) => return Err(e.into()),
         Ok(_) => tracing::info!(database = %name, "created database"),
     }

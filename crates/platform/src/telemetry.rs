@@ -152,3 +152,42 @@ pub fn grpc_request_span(request: &http::Request<()>) -> tracing::Span {
     );
     span
 }
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::trace::TraceContextExt;
+
+    use super::*;
+
+    #[test]
+    fn trace_context_survives_a_hop_through_headers() {
+        let provider = SdkTracerProvider::builder().build();
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
+        tracing::subscriber::with_default(subscriber, || {
+            let producer = tracing::info_span!("produce");
+            let headers = producer.in_scope(current_trace_headers);
+            let traceparent = headers.get("traceparent").expect("traceparent header");
+            let producer_trace = producer.context().span().span_context().trace_id();
+            assert!(traceparent.contains(&producer_trace.to_string()));
+
+            // The consumer side: a fresh span adopts the producer's trace.
+            let consumer = tracing::info_span!("consume");
+            set_parent_from(
+                &consumer,
+                headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+            assert_eq!(
+                consumer.context().span().span_context().trace_id(),
+                producer_trace
+            );
+
+            let unrelated = tracing::info_span!("unrelated");
+            set_parent_from(&unrelated, [("content-type", "application/protobuf")]);
+            assert_ne!(
+                unrelated.context().span().span_context().trace_id(),
+                producer_trace
+            );
+        });
+    }
+}

@@ -12,7 +12,9 @@ use gatehouse_platform::{
     config::ServiceConfig,
     runtime::{RuntimeError, ServiceRuntime},
 };
-use gatehouse_proto::v1::cargo_intake_service_server::{CargoIntakeService, CargoIntakeServiceServer};
+use gatehouse_proto::v1::cargo_intake_service_server::{
+    CargoIntakeService, CargoIntakeServiceServer,
+};
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 
@@ -24,8 +26,18 @@ pub async fn run(
     // The manifest schema arrives with the cargo issue; until then only the platform tables exist.
     let migrations = sqlx::migrate::Migrator::with_migrations(Vec::new());
     let runtime = ServiceRuntime::start(config, &migrations).await?;
-    let routes = Routes::new(CargoIntakeServiceServer::with_interceptor(CargoIntake, runtime.interceptor()));
-    runtime.serve(listener, routes, &["gatehouse.v1.CargoIntakeService"], shutdown).await
+    let routes = Routes::new(CargoIntakeServiceServer::with_interceptor(
+        CargoIntake,
+        runtime.interceptor(),
+    ));
+    runtime
+        .serve(
+            listener,
+            routes,
+            &["gatehouse.v1.CargoIntakeService"],
+            shutdown,
+        )
+        .await
 }
 
 pub struct CargoIntake;

@@ -40,9 +40,17 @@ pub async fn run(
         pool: runtime.pool.clone(),
         relay: runtime.relay.clone(),
     };
-    let routes = Routes::new(PassengerIntakeServiceServer::with_interceptor(service, runtime.interceptor()));
+    let routes = Routes::new(PassengerIntakeServiceServer::with_interceptor(
+        service,
+        runtime.interceptor(),
+    ));
     runtime
-        .serve(listener, routes, &["gatehouse.v1.PassengerIntakeService"], shutdown)
+        .serve(
+            listener,
+            routes,
+            &["gatehouse.v1.PassengerIntakeService"],
+            shutdown,
+        )
         .await
 }
 
@@ -96,11 +104,20 @@ impl PassengerIntakeService for PassengerIntake {
 impl PassengerIntake {
     /// Stores the report and its `ApiReportAccepted` event in one transaction, or returns the
     /// first result when the agency sent this `message_id` before.
-    async fn accept(&self, agency: &str, valid: validate::ValidReport) -> Result<SubmitApiReportResponse, IntakeError> {
+    async fn accept(
+        &self,
+        agency: &str,
+        valid: validate::ValidReport,
+    ) -> Result<SubmitApiReportResponse, IntakeError> {
         let report_id = uuid::Uuid::now_v7();
-        let traveller_ids: Vec<uuid::Uuid> = valid.travellers.iter().map(|_| uuid::Uuid::now_v7()).collect();
+        let traveller_ids: Vec<uuid::Uuid> = valid
+            .travellers
+            .iter()
+            .map(|_| uuid::Uuid::now_v7())
+            .collect();
         let mut tx = self.pool.begin().await?;
-        let Some(accepted_at) = store::insert_report(&mut tx, report_id, agency, &valid).await? else {
+        let Some(accepted_at) = store::insert_report(&mut tx, report_id, agency, &valid).await?
+        else {
             tx.rollback().await?;
             let first = store::find_by_message_id(&self.pool, agency, &valid.message_id).await?;
             return Ok(SubmitApiReportResponse {

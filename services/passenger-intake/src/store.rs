@@ -38,8 +38,18 @@ pub async fn insert_report(
     .bind(&flight.arrival_airport)
     .bind(valid.departure_date)
     .bind(direction)
-    .bind(flight.scheduled_departure.as_ref().and_then(gatehouse_platform::events::from_timestamp))
-    .bind(flight.scheduled_arrival.as_ref().and_then(gatehouse_platform::events::from_timestamp))
+    .bind(
+        flight
+            .scheduled_departure
+            .as_ref()
+            .and_then(gatehouse_platform::events::from_timestamp),
+    )
+    .bind(
+        flight
+            .scheduled_arrival
+            .as_ref()
+            .and_then(gatehouse_platform::events::from_timestamp),
+    )
     .bind(i32::try_from(valid.report.travellers.len()).unwrap_or(i32::MAX))
     .fetch_optional(conn)
     .await?;
@@ -97,7 +107,9 @@ pub async fn insert_travellers(
         embarks.push(traveller.embarkation_airport.clone());
         debarks.push(traveller.debarkation_airport.clone());
         seats.push(traveller.seat.clone());
-        for (doc_index, (document, (expiry, issue))) in traveller.documents.iter().zip(&dates.documents).enumerate() {
+        for (doc_index, (document, (expiry, issue))) in
+            traveller.documents.iter().zip(&dates.documents).enumerate()
+        {
             doc_travellers.push(traveller_ids[index]);
             doc_positions.push(i32::try_from(doc_index).unwrap_or(i32::MAX));
             doc_types.push(document_type_name(document.r#type));
@@ -160,7 +172,11 @@ pub struct StoredReport {
     pub traveller_count: i32,
 }
 
-pub async fn find_by_message_id(pool: &PgPool, agency: &str, message_id: &str) -> Result<StoredReport, sqlx::Error> {
+pub async fn find_by_message_id(
+    pool: &PgPool,
+    agency: &str,
+    message_id: &str,
+) -> Result<StoredReport, sqlx::Error> {
     let row = sqlx::query(
         "SELECT report_id, received_at, traveller_count FROM api_reports WHERE agency = $1 AND message_id = $2",
     )

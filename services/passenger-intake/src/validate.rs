@@ -3,7 +3,9 @@
 
 use chrono::NaiveDate;
 use gatehouse_platform::error::FieldViolations;
-use gatehouse_proto::v1::{ApiReport, DocumentType, Flight, SubmitApiReportRequest, TravelDocument, Traveller};
+use gatehouse_proto::v1::{
+    ApiReport, DocumentType, Flight, SubmitApiReportRequest, TravelDocument, Traveller,
+};
 
 /// Most travellers one report may carry: a wide-body flight with crew is well under this.
 pub const MAX_TRAVELLERS: usize = 2_000;
@@ -32,7 +34,10 @@ pub fn validate(request: SubmitApiReportRequest) -> Result<ValidReport, FieldVio
     if message_id.is_empty() {
         v.add("message_id", "is required (client idempotency key)");
     } else if message_id.len() > MAX_MESSAGE_ID {
-        v.add("message_id", format!("must be at most {MAX_MESSAGE_ID} characters"));
+        v.add(
+            "message_id",
+            format!("must be at most {MAX_MESSAGE_ID} characters"),
+        );
     }
     let Some(mut report) = request.report else {
         v.add("report", "is required");
@@ -48,14 +53,19 @@ pub fn validate(request: SubmitApiReportRequest) -> Result<ValidReport, FieldVio
     if report.travellers.is_empty() {
         v.add("report.travellers", "at least one traveller is required");
     } else if report.travellers.len() > MAX_TRAVELLERS {
-        v.add("report.travellers", format!("at most {MAX_TRAVELLERS} travellers per report"));
+        v.add(
+            "report.travellers",
+            format!("at most {MAX_TRAVELLERS} travellers per report"),
+        );
     }
     report.sender = report.sender.trim().to_owned();
     let travellers = report
         .travellers
         .iter_mut()
         .enumerate()
-        .map(|(i, traveller)| validate_traveller(traveller, &format!("report.travellers[{i}]"), &mut v))
+        .map(|(i, traveller)| {
+            validate_traveller(traveller, &format!("report.travellers[{i}]"), &mut v)
+        })
         .collect();
     v.into_result()?;
     Ok(ValidReport {
@@ -70,8 +80,13 @@ fn validate_flight(flight: &mut Flight, v: &mut FieldViolations) -> Option<Naive
     flight.carrier = flight.carrier.trim().to_ascii_uppercase();
     if flight.carrier.is_empty() {
         v.add("report.flight.carrier", "is required");
-    } else if !(2..=3).contains(&flight.carrier.len()) || !flight.carrier.chars().all(|c| c.is_ascii_alphanumeric()) {
-        v.add("report.flight.carrier", "must be an IATA (2) or ICAO (3) airline designator");
+    } else if !(2..=3).contains(&flight.carrier.len())
+        || !flight.carrier.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        v.add(
+            "report.flight.carrier",
+            "must be an IATA (2) or ICAO (3) airline designator",
+        );
     }
     flight.number = flight.number.trim().to_ascii_uppercase();
     if flight.number.is_empty() {
@@ -80,10 +95,16 @@ fn validate_flight(flight: &mut Flight, v: &mut FieldViolations) -> Option<Naive
         || !flight.number.chars().all(|c| c.is_ascii_alphanumeric())
         || !flight.number.starts_with(|c: char| c.is_ascii_digit())
     {
-        v.add("report.flight.number", "must be 1-4 digits with an optional letter suffix");
+        v.add(
+            "report.flight.number",
+            "must be 1-4 digits with an optional letter suffix",
+        );
     }
     for (field, code) in [
-        ("report.flight.departure_airport", &mut flight.departure_airport),
+        (
+            "report.flight.departure_airport",
+            &mut flight.departure_airport,
+        ),
         ("report.flight.arrival_airport", &mut flight.arrival_airport),
     ] {
         *code = code.trim().to_ascii_uppercase();
@@ -101,22 +122,36 @@ fn validate_flight(flight: &mut Flight, v: &mut FieldViolations) -> Option<Naive
     parse_date(&flight.departure_date, "report.flight.departure_date", v)
 }
 
-fn validate_traveller(traveller: &mut Traveller, path: &str, v: &mut FieldViolations) -> ValidTravellerDates {
+fn validate_traveller(
+    traveller: &mut Traveller,
+    path: &str,
+    v: &mut FieldViolations,
+) -> ValidTravellerDates {
     traveller.surname = collapse_spaces(&traveller.surname);
     traveller.given_names = collapse_spaces(&traveller.given_names);
     if traveller.surname.is_empty() {
         v.add(format!("{path}.surname"), "is required");
     } else if traveller.surname.chars().count() > MAX_NAME {
-        v.add(format!("{path}.surname"), format!("must be at most {MAX_NAME} characters"));
+        v.add(
+            format!("{path}.surname"),
+            format!("must be at most {MAX_NAME} characters"),
+        );
     }
     if traveller.given_names.chars().count() > MAX_NAME {
-        v.add(format!("{path}.given_names"), format!("must be at most {MAX_NAME} characters"));
+        v.add(
+            format!("{path}.given_names"),
+            format!("must be at most {MAX_NAME} characters"),
+        );
     }
     let date_of_birth = if traveller.date_of_birth.trim().is_empty() {
         None
     } else {
         traveller.date_of_birth = traveller.date_of_birth.trim().to_owned();
-        let parsed = parse_date(&traveller.date_of_birth, &format!("{path}.date_of_birth"), v);
+        let parsed = parse_date(
+            &traveller.date_of_birth,
+            &format!("{path}.date_of_birth"),
+            v,
+        );
         if let Some(date) = parsed
             && date > chrono::Utc::now().date_naive()
         {
@@ -130,17 +165,26 @@ fn validate_traveller(traveller: &mut Traveller, path: &str, v: &mut FieldViolat
     ] {
         *code = code.trim().to_ascii_uppercase();
         if !code.is_empty() && !is_country(code) {
-            v.add(format!("{path}.{field}"), "must be an ISO 3166-1 alpha-3 (or ICAO 9303) country code");
+            v.add(
+                format!("{path}.{field}"),
+                "must be an ISO 3166-1 alpha-3 (or ICAO 9303) country code",
+            );
         }
     }
     for (field, code) in [
         ("embarkation_airport", &mut traveller.embarkation_airport),
         ("debarkation_airport", &mut traveller.debarkation_airport),
-        ("final_destination_airport", &mut traveller.final_destination_airport),
+        (
+            "final_destination_airport",
+            &mut traveller.final_destination_airport,
+        ),
     ] {
         *code = code.trim().to_ascii_uppercase();
         if !code.is_empty() && !is_iata_airport(code) {
-            v.add(format!("{path}.{field}"), "must be a 3-letter IATA airport code");
+            v.add(
+                format!("{path}.{field}"),
+                "must be a 3-letter IATA airport code",
+            );
         }
     }
     let documents = traveller
@@ -178,7 +222,11 @@ fn validate_document(
     }
     let mut date = |value: &mut String, field: &str| {
         *value = value.trim().to_owned();
-        if value.is_empty() { None } else { parse_date(value, &format!("{path}.{field}"), v) }
+        if value.is_empty() {
+            None
+        } else {
+            parse_date(value, &format!("{path}.{field}"), v)
+        }
     };
     let expiry = date(&mut document.expiry_date, "expiry_date");
     let issue = date(&mut document.issue_date, "issue_date");
@@ -259,24 +307,46 @@ mod tests {
     fn valid_report_is_normalised() {
         let valid = validate(request()).unwrap();
         let flight = valid.report.flight.as_ref().unwrap();
-        assert_eq!((flight.carrier.as_str(), flight.departure_airport.as_str()), ("JA", "IST"));
+        assert_eq!(
+            (flight.carrier.as_str(), flight.departure_airport.as_str()),
+            ("JA", "IST")
+        );
         let traveller = &valid.report.travellers[0];
         assert_eq!(traveller.surname, "Petrović");
         assert_eq!(traveller.given_names, "Marko Ivan");
         assert_eq!(traveller.nationality, "SRB");
         assert_eq!(traveller.documents[0].number, "AB 123456");
-        assert_eq!(valid.departure_date, NaiveDate::from_ymd_opt(2026, 11, 27).unwrap());
-        assert_eq!(valid.travellers[0].date_of_birth, NaiveDate::from_ymd_opt(1980, 2, 29));
+        assert_eq!(
+            valid.departure_date,
+            NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+        );
+        assert_eq!(
+            valid.travellers[0].date_of_birth,
+            NaiveDate::from_ymd_opt(1980, 2, 29)
+        );
     }
 
     #[test]
     fn each_bad_field_is_named() {
         let mut r = request();
-        r.report.as_mut().unwrap().flight.as_mut().unwrap().number.clear();
+        r.report
+            .as_mut()
+            .unwrap()
+            .flight
+            .as_mut()
+            .unwrap()
+            .number
+            .clear();
         assert_eq!(fields(r), ["report.flight.number"]);
 
         let mut r = request();
-        r.report.as_mut().unwrap().flight.as_mut().unwrap().departure_date = "27/11/2026".into();
+        r.report
+            .as_mut()
+            .unwrap()
+            .flight
+            .as_mut()
+            .unwrap()
+            .departure_date = "27/11/2026".into();
         assert_eq!(fields(r), ["report.flight.departure_date"]);
 
         let mut r = request();

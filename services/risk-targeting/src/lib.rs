@@ -25,9 +25,9 @@ use gatehouse_platform::{
     runtime::{RuntimeError, ServiceRuntime},
 };
 use gatehouse_proto::v1::{
-    CreateRuleRequest, CreateRuleResponse, Domain, GetRuleRequest, GetRuleResponse, ListRulesRequest, ListRulesResponse,
-    Rule, RuleDiagnostic, RuleStatus, RulesChanged, SetRuleStatusRequest, SetRuleStatusResponse, ValidateRuleRequest,
-    ValidateRuleResponse,
+    CreateRuleRequest, CreateRuleResponse, Domain, GetRuleRequest, GetRuleResponse,
+    ListRulesRequest, ListRulesResponse, Rule, RuleDiagnostic, RuleStatus, RulesChanged,
+    SetRuleStatusRequest, SetRuleStatusResponse, ValidateRuleRequest, ValidateRuleResponse,
     risk_targeting_service_server::{RiskTargetingService, RiskTargetingServiceServer},
 };
 use sqlx::PgPool;
@@ -49,8 +49,16 @@ pub async fn run(
 ) -> Result<(), RuntimeError> {
     let mut runtime = ServiceRuntime::start(config, &MIGRATIONS).await?;
     let rule_set = RuleSet::default();
-    rule_set.reload(&runtime.pool).await.map_err(|e| RuntimeError::Db(e.into()))?;
-    runtime.spawn(follow_rule_changes(runtime.bus.clone(), runtime.pool.clone(), rule_set.clone(), runtime.shutdown.clone()));
+    rule_set
+        .reload(&runtime.pool)
+        .await
+        .map_err(|e| RuntimeError::Db(e.into()))?;
+    runtime.spawn(follow_rule_changes(
+        runtime.bus.clone(),
+        runtime.pool.clone(),
+        rule_set.clone(),
+        runtime.shutdown.clone(),
+    ));
 
     let spec = runtime.consumer_spec(StreamKind::Intake, "api", Some(subjects::API_ACCEPTED));
     let screening = screening::ApiScreening {
@@ -66,14 +74,33 @@ pub async fn run(
         relay: runtime.relay.clone(),
         rules: rule_set,
     };
-    let routes = Routes::new(RiskTargetingServiceServer::with_interceptor(service, runtime.interceptor()));
-    runtime.serve(listener, routes, &["gatehouse.v1.RiskTargetingService"], shutdown).await
+    let routes = Routes::new(RiskTargetingServiceServer::with_interceptor(
+        service,
+        runtime.interceptor(),
+    ));
+    runtime
+        .serve(
+            listener,
+            routes,
+            &["gatehouse.v1.RiskTargetingService"],
+            shutdown,
+        )
+        .await
 }
 
 /// Every replica follows CONTROL changes on a plain subscription (each replica must see each
 /// change, unlike work shared through a durable consumer) and refreshes on a timer as well.
-async fn follow_rule_changes(bus: Bus, pool: PgPool, rule_set: RuleSet, shutdown: CancellationToken) {
-    let mut changes = match bus.client().subscribe(bus.subject(subjects::RULES_CHANGED)).await {
+async fn follow_rule_changes(
+    bus: Bus,
+    pool: PgPool,
+    rule_set: RuleSet,
+    shutdown: CancellationToken,
+) {
+    let mut changes = match bus
+        .client()
+        .subscribe(bus.subject(subjects::RULES_CHANGED))
+        .await
+    {
         Ok(subscriber) => Some(subscriber),
         Err(error) => {
             tracing::warn!(%error, "cannot follow rule changes; relying on periodic refresh");
@@ -114,7 +141,9 @@ impl From<TargetingError> for Status {
         match error {
             TargetingError::Invalid(v) => v.into_status(),
             TargetingError::NotFound(what) => Status::not_found(format!("{what} not found")),
-            TargetingError::AlreadyExists(what) => Status::already_exists(format!("{what} already exists")),
+            TargetingError::AlreadyExists(what) => {
+                Status::already_exists(format!("{what} already exists"))
+            }
             TargetingError::FailedPrecondition(why) => Status::failed_precondition(why),
             TargetingError::Db(e) => internal(&e),
             TargetingError::Event(e) => internal(&e),
@@ -151,10 +180,13 @@ impl RiskTargetingService for RiskTargeting {
         request: Request<gatehouse_proto::v1::CreateWatchlistRequest>,
     ) -> Result<Response<gatehouse_proto::v1::CreateWatchlistResponse>, Status> {
         let caller = analyst(&request)?;
-        let watchlist = watchlists::create(&self.pool, &self.relay, &caller, request.into_inner()).await?;
-        Ok(Response::new(gatehouse_proto::v1::CreateWatchlistResponse {
-            watchlist: Some(watchlist),
-        }))
+        let watchlist =
+            watchlists::create(&self.pool, &self.relay, &caller, request.into_inner()).await?;
+        Ok(Response::new(
+            gatehouse_proto::v1::CreateWatchlistResponse {
+                watchlist: Some(watchlist),
+            },
+        ))
     }
 
     async fn list_watchlists(
@@ -163,7 +195,9 @@ impl RiskTargetingService for RiskTargeting {
     ) -> Result<Response<gatehouse_proto::v1::ListWatchlistsResponse>, Status> {
         auth::caller(&request)?.require_any(&[Role::Analyst, Role::Supervisor, Role::Auditor])?;
         let watchlists = watchlists::list(&self.pool, request.into_inner().kind).await?;
-        Ok(Response::new(gatehouse_proto::v1::ListWatchlistsResponse { watchlists }))
+        Ok(Response::new(gatehouse_proto::v1::ListWatchlistsResponse {
+            watchlists,
+        }))
     }
 
     async fn add_watchlist_entries(
@@ -171,16 +205,26 @@ impl RiskTargetingService for RiskTargeting {
         request: Request<gatehouse_proto::v1::AddWatchlistEntriesRequest>,
     ) -> Result<Response<gatehouse_proto::v1::AddWatchlistEntriesResponse>, Status> {
         let caller = analyst(&request)?;
-        let response = watchlists::add_entries(&self.pool, &self.relay, &caller, request.into_inner()).await?;
+        let response =
+            watchlists::add_entries(&self.pool, &self.relay, &caller, request.into_inner()).await?;
         Ok(Response::new(response))
     }
 
-    async fn create_rule(&self, request: Request<CreateRuleRequest>) -> Result<Response<CreateRuleResponse>, Status> {
+    async fn create_rule(
+        &self,
+        request: Request<CreateRuleRequest>,
+    ) -> Result<Response<CreateRuleResponse>, Status> {
         let caller = analyst(&request)?;
         let req = request.into_inner();
         let rule_id = req.rule_id.trim().to_owned();
-        let violations =
-            rules::validate_definition(&rule_id, &req.name, req.domain, &req.expression, req.weight, req.severity);
+        let violations = rules::validate_definition(
+            &rule_id,
+            &req.name,
+            req.domain,
+            &req.expression,
+            req.weight,
+            req.severity,
+        );
         violations.into_result().map_err(TargetingError::Invalid)?;
         let rule = Rule {
             rule_id: rule_id.clone(),
@@ -205,13 +249,18 @@ impl RiskTargetingService for RiskTargeting {
             }
             other => other.map_err(TargetingError::from)?,
         }
-        let stored = rules::find(&mut tx, &rule_id, 1).await.map_err(TargetingError::from)?;
+        let stored = rules::find(&mut tx, &rule_id, 1)
+            .await
+            .map_err(TargetingError::from)?;
         tx.commit().await.map_err(TargetingError::from)?;
         tracing::info!(rule_id = %rule_id, "rule created as draft");
         Ok(Response::new(CreateRuleResponse { rule: stored }))
     }
 
-    async fn get_rule(&self, request: Request<GetRuleRequest>) -> Result<Response<GetRuleResponse>, Status> {
+    async fn get_rule(
+        &self,
+        request: Request<GetRuleRequest>,
+    ) -> Result<Response<GetRuleResponse>, Status> {
         auth::caller(&request)?.require_any(&[Role::Analyst, Role::Supervisor, Role::Auditor])?;
         let req = request.into_inner();
         let mut conn = self.pool.acquire().await.map_err(TargetingError::from)?;
@@ -222,11 +271,17 @@ impl RiskTargetingService for RiskTargeting {
         Ok(Response::new(GetRuleResponse { rule: Some(rule) }))
     }
 
-    async fn validate_rule(&self, request: Request<ValidateRuleRequest>) -> Result<Response<ValidateRuleResponse>, Status> {
+    async fn validate_rule(
+        &self,
+        request: Request<ValidateRuleRequest>,
+    ) -> Result<Response<ValidateRuleResponse>, Status> {
         analyst(&request)?;
         let req = request.into_inner();
         if Domain::try_from(req.domain) != Ok(Domain::Passenger) {
-            return Err(invalid_field("domain", "only DOMAIN_PASSENGER rules can be validated yet"));
+            return Err(invalid_field(
+                "domain",
+                "only DOMAIN_PASSENGER rules can be validated yet",
+            ));
         }
         let errors = match gatehouse_rules::compile_passenger(&req.expression) {
             Ok(_) => vec![],
@@ -251,7 +306,10 @@ impl RiskTargetingService for RiskTargeting {
         Ok(Response::new(SetRuleStatusResponse { rule: Some(rule) }))
     }
 
-    async fn list_rules(&self, request: Request<ListRulesRequest>) -> Result<Response<ListRulesResponse>, Status> {
+    async fn list_rules(
+        &self,
+        request: Request<ListRulesRequest>,
+    ) -> Result<Response<ListRulesResponse>, Status> {
         auth::caller(&request)?.require_any(&[Role::Analyst, Role::Supervisor, Role::Auditor])?;
         let req = request.into_inner();
         let rules = rules::list(
@@ -269,7 +327,11 @@ impl RiskTargetingService for RiskTargeting {
 impl RiskTargeting {
     /// Moves a rule version through draft → shadow → active → retired, logging the decision.
     /// Activating or shadowing a version retires the rule's other live version.
-    async fn set_status(&self, caller: &Caller, req: SetRuleStatusRequest) -> Result<Rule, TargetingError> {
+    async fn set_status(
+        &self,
+        caller: &Caller,
+        req: SetRuleStatusRequest,
+    ) -> Result<Rule, TargetingError> {
         let target = RuleStatus::try_from(req.status).unwrap_or(RuleStatus::Unspecified);
         let mut v = FieldViolations::new();
         if req.rule_id.trim().is_empty() {
@@ -294,7 +356,9 @@ impl RiskTargeting {
             .await?;
         let rule = rules::find(&mut tx, &req.rule_id, req.version)
             .await?
-            .ok_or_else(|| TargetingError::NotFound(format!("rule {}@{}", req.rule_id, req.version)))?;
+            .ok_or_else(|| {
+                TargetingError::NotFound(format!("rule {}@{}", req.rule_id, req.version))
+            })?;
         let current = RuleStatus::try_from(rule.status).unwrap_or(RuleStatus::Unspecified);
         if current == target {
             return Err(TargetingError::FailedPrecondition(format!(
@@ -328,7 +392,11 @@ impl RiskTargeting {
             .fetch_all(&mut *tx)
             .await?;
             changes.extend(retired.into_iter().map(|(version, status)| {
-                (u32::try_from(version).unwrap_or_default(), rules::status_from_name(status), RuleStatus::Retired)
+                (
+                    u32::try_from(version).unwrap_or_default(),
+                    rules::status_from_name(status),
+                    RuleStatus::Retired,
+                )
             }));
         }
         sqlx::query("UPDATE rules SET status = $3 WHERE rule_id = $1 AND version = $2")
@@ -366,7 +434,9 @@ impl RiskTargeting {
         enqueue(&mut tx, &events).await?;
         let updated = rules::find(&mut tx, &req.rule_id, req.version)
             .await?
-            .ok_or_else(|| TargetingError::NotFound(format!("rule {}@{}", req.rule_id, req.version)))?;
+            .ok_or_else(|| {
+                TargetingError::NotFound(format!("rule {}@{}", req.rule_id, req.version))
+            })?;
         tx.commit().await?;
         self.relay.notify();
         // This replica applies the change before answering; the others follow the CONTROL event.

@@ -61,13 +61,21 @@ impl RuleSet {
                     severity: Severity::try_from(rule.severity).unwrap_or(Severity::Unspecified),
                     shadow: rule.status == RuleStatus::Shadow as i32,
                     target_units: rule.target_units,
-                    valid_from: rule.valid_from.as_ref().and_then(gatehouse_platform::events::from_timestamp),
-                    valid_to: rule.valid_to.as_ref().and_then(gatehouse_platform::events::from_timestamp),
+                    valid_from: rule
+                        .valid_from
+                        .as_ref()
+                        .and_then(gatehouse_platform::events::from_timestamp),
+                    valid_to: rule
+                        .valid_to
+                        .as_ref()
+                        .and_then(gatehouse_platform::events::from_timestamp),
                     compiled,
                     rule_id: rule.rule_id,
                 }),
                 // Rules are compiled before they are stored; this only happens if the language changed.
-                Err(error) => tracing::error!(rule_id = %rule.rule_id, version = rule.version, %error, "stored rule no longer compiles; skipped"),
+                Err(error) => {
+                    tracing::error!(rule_id = %rule.rule_id, version = rule.version, %error, "stored rule no longer compiles; skipped")
+                }
             }
         }
         let count = live.len();
@@ -131,7 +139,11 @@ pub async fn insert_version(conn: &mut PgConnection, rule: &Rule) -> Result<(), 
 }
 
 /// The given version, or the latest when `version` is 0.
-pub async fn find(conn: &mut PgConnection, rule_id: &str, version: u32) -> Result<Option<Rule>, sqlx::Error> {
+pub async fn find(
+    conn: &mut PgConnection,
+    rule_id: &str,
+    version: u32,
+) -> Result<Option<Rule>, sqlx::Error> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM rules WHERE rule_id = $1 AND ($2 = 0 OR version = $2)
          ORDER BY version DESC LIMIT 1"
@@ -143,7 +155,12 @@ pub async fn find(conn: &mut PgConnection, rule_id: &str, version: u32) -> Resul
     row.as_ref().map(rule_from_row).transpose()
 }
 
-pub async fn list(pool: &PgPool, domain: Domain, status: RuleStatus, all_versions: bool) -> Result<Vec<Rule>, sqlx::Error> {
+pub async fn list(
+    pool: &PgPool,
+    domain: Domain,
+    status: RuleStatus,
+    all_versions: bool,
+) -> Result<Vec<Rule>, sqlx::Error> {
     let domain = (domain != Domain::Unspecified).then(|| domain_name(domain as i32));
     let status = (status != RuleStatus::Unspecified).then(|| status_name(status as i32));
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -165,7 +182,13 @@ pub fn transition_allowed(from: RuleStatus, to: RuleStatus) -> bool {
     use RuleStatus::*;
     matches!(
         (from, to),
-        (Draft, Shadow) | (Draft, Active) | (Shadow, Active) | (Shadow, Retired) | (Shadow, Draft) | (Active, Retired) | (Draft, Retired)
+        (Draft, Shadow)
+            | (Draft, Active)
+            | (Shadow, Active)
+            | (Shadow, Retired)
+            | (Shadow, Draft)
+            | (Active, Retired)
+            | (Draft, Retired)
     )
 }
 
@@ -180,9 +203,14 @@ pub fn validate_definition(
     let mut v = FieldViolations::new();
     let id_ok = !rule_id.is_empty()
         && rule_id.len() <= 64
-        && rule_id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        && rule_id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
     if !id_ok {
-        v.add("rule_id", "must be 1-64 lowercase letters, digits, '-' or '_'");
+        v.add(
+            "rule_id",
+            "must be 1-64 lowercase letters, digits, '-' or '_'",
+        );
     }
     if name.trim().is_empty() {
         v.add("name", "is required");
@@ -193,13 +221,19 @@ pub fn validate_definition(
                 v.add("expression", error.to_string());
             }
         }
-        Ok(Domain::Cargo) => v.add("domain", "cargo rules are not supported yet; use DOMAIN_PASSENGER"),
+        Ok(Domain::Cargo) => v.add(
+            "domain",
+            "cargo rules are not supported yet; use DOMAIN_PASSENGER",
+        ),
         _ => v.add("domain", "must be DOMAIN_PASSENGER or DOMAIN_CARGO"),
     }
     if !weight.is_finite() || !(0.0..=1000.0).contains(&weight) {
         v.add("weight", "must be between 0 and 1000");
     }
-    if matches!(Severity::try_from(severity), Ok(Severity::Unspecified) | Err(_)) {
+    if matches!(
+        Severity::try_from(severity),
+        Ok(Severity::Unspecified) | Err(_)
+    ) {
         v.add("severity", "is required");
     }
     v
@@ -216,7 +250,8 @@ macro_rules! enum_names {
         }
 
         pub fn $from_name(name: String) -> $ty {
-            $ty::from_str_name(&format!("{}{}", $prefix, name.to_ascii_uppercase())).unwrap_or($ty::Unspecified)
+            $ty::from_str_name(&format!("{}{}", $prefix, name.to_ascii_uppercase()))
+                .unwrap_or($ty::Unspecified)
         }
     };
 }
@@ -233,7 +268,10 @@ mod tests {
     fn names_round_trip() {
         assert_eq!(status_name(RuleStatus::Shadow as i32), "shadow");
         assert_eq!(status_from_name("active".into()), RuleStatus::Active);
-        assert_eq!(severity_from_name(severity_name(Severity::Critical as i32)), Severity::Critical);
+        assert_eq!(
+            severity_from_name(severity_name(Severity::Critical as i32)),
+            Severity::Critical
+        );
         assert_eq!(domain_from_name("nonsense".into()), Domain::Unspecified);
     }
 
@@ -247,9 +285,29 @@ mod tests {
 
     #[test]
     fn definitions_are_checked_field_by_field() {
-        let v = validate_definition("Bad Id", "", Domain::Passenger as i32, "traveller.nope == 1", -1.0, 0);
+        let v = validate_definition(
+            "Bad Id",
+            "",
+            Domain::Passenger as i32,
+            "traveller.nope == 1",
+            -1.0,
+            0,
+        );
         let fields: Vec<&str> = v.iter().map(|(f, _)| f).collect();
-        assert_eq!(fields, ["rule_id", "name", "expression", "weight", "severity"]);
-        assert!(validate_definition("ok-1", "n", Domain::Passenger as i32, "traveller.age > 60", 10.0, Severity::Low as i32).is_empty());
+        assert_eq!(
+            fields,
+            ["rule_id", "name", "expression", "weight", "severity"]
+        );
+        assert!(
+            validate_definition(
+                "ok-1",
+                "n",
+                Domain::Passenger as i32,
+                "traveller.age > 60",
+                10.0,
+                Severity::Low as i32
+            )
+            .is_empty()
+        );
     }
 }

@@ -11,8 +11,8 @@ use gatehouse_platform::{
     outbox::{Relay, claim_event, enqueue},
 };
 use gatehouse_proto::v1::{
-    ApiReportAccepted, Assessment, Domain, Flight, Hit, HitKind, RiskAssessed, Severity, Subject, TravelDocument,
-    Traveller, TravellerSummary, subject,
+    ApiReportAccepted, Assessment, Domain, Flight, Hit, HitKind, RiskAssessed, Severity, Subject,
+    TravelDocument, Traveller, TravellerSummary, subject,
 };
 use gatehouse_rules::{Evaluation, Fact, PassengerFacts};
 use prost::Message;
@@ -54,16 +54,34 @@ impl EventHandler for ApiScreening {
     async fn handle(&self, delivery: &Delivery) -> Result<(), HandlerError> {
         let event = delivery.decode::<ApiReportAccepted>()?;
         let mut tx = self.pool.begin().await?;
-        if !claim_event(&mut tx, &self.consumer, &delivery.event_id, &delivery.subject).await? {
+        if !claim_event(
+            &mut tx,
+            &self.consumer,
+            &delivery.event_id,
+            &delivery.subject,
+        )
+        .await?
+        {
             tx.commit().await?;
             return Ok(());
         }
         let assessed = assess_report(&mut tx, &self.rules, &event).await?;
         store_assessments(&mut tx, &assessed).await?;
-        enqueue(&mut tx, &[OutboundEvent::new(subjects::RISK_ASSESSED_PASSENGER, &assessed)?]).await?;
+        enqueue(
+            &mut tx,
+            &[OutboundEvent::new(
+                subjects::RISK_ASSESSED_PASSENGER,
+                &assessed,
+            )?],
+        )
+        .await?;
         tx.commit().await?;
         self.relay.notify();
-        let hits = assessed.assessments.iter().filter(|a| !a.hits.is_empty()).count();
+        let hits = assessed
+            .assessments
+            .iter()
+            .filter(|a| !a.hits.is_empty())
+            .count();
         tracing::info!(report_id = %event.report_id, travellers = assessed.assessments.len(), with_hits = hits, "report screened");
         Ok(())
     }
@@ -84,9 +102,15 @@ pub async fn assess_report(
         .as_ref()
         .ok_or_else(|| HandlerError::Reject("ApiReportAccepted without flight".into()))?;
     if event.traveller_ids.len() != report.travellers.len() {
-        return Err(HandlerError::Reject("traveller_ids do not match travellers".into()));
+        return Err(HandlerError::Reject(
+            "traveller_ids do not match travellers".into(),
+        ));
     }
-    let received = event.occurred_at.as_ref().and_then(from_timestamp).unwrap_or_else(Utc::now);
+    let received = event
+        .occurred_at
+        .as_ref()
+        .and_then(from_timestamp)
+        .unwrap_or_else(Utc::now);
     let departure = NaiveDate::parse_from_str(&flight.departure_date, "%Y-%m-%d").ok();
 
     let numbers: Vec<String> = report
@@ -105,7 +129,9 @@ pub async fn assess_report(
         let mut matched_document: Option<&TravelDocument> = None;
 
         for document in &traveller.documents {
-            let Some(number) = normalize_document_number(&document.number) else { continue };
+            let Some(number) = normalize_document_number(&document.number) else {
+                continue;
+            };
             for listing in listings.get(&number).into_iter().flatten() {
                 // The same number issued by another country is another document.
                 if !listing.issuing_country.is_empty()
@@ -125,7 +151,10 @@ pub async fn assess_report(
                     severity: listing.severity as i32,
                     evidence: [
                         ("document.number".to_owned(), document.number.clone()),
-                        ("document.issuing_country".to_owned(), document.issuing_country.clone()),
+                        (
+                            "document.issuing_country".to_owned(),
+                            document.issuing_country.clone(),
+                        ),
                     ]
                     .into(),
                     match_score: 1.0,
@@ -142,7 +171,12 @@ pub async fn assess_report(
         };
         let evaluations: Vec<(Option<&TravelDocument>, PassengerFacts)> = documents
             .into_iter()
-            .map(|document| (document, passenger_facts(traveller, document, flight, departure)))
+            .map(|document| {
+                (
+                    document,
+                    passenger_facts(traveller, document, flight, departure),
+                )
+            })
             .collect();
         for rule in live_rules.iter().filter(|r| r.in_force(received)) {
             for (document, facts) in &evaluations {
@@ -177,7 +211,10 @@ pub async fn assess_report(
 
         let counted = hits.iter().filter(|h| !h.shadow);
         let score = counted.clone().map(|h| h.weight).sum();
-        let severity = counted.map(|h| h.severity).max().unwrap_or(Severity::Unspecified as i32);
+        let severity = counted
+            .map(|h| h.severity)
+            .max()
+            .unwrap_or(Severity::Unspecified as i32);
         target_units.sort();
         target_units.dedup();
         let document = matched_document.or_else(|| traveller.documents.first());
@@ -240,14 +277,24 @@ async fn find_listed_documents(
             severity: severity_from_name(row.try_get("severity")?),
             target_units: row.try_get("target_units")?,
         };
-        listings.entry(listing.number_normalized.clone()).or_default().push(listing);
+        listings
+            .entry(listing.number_normalized.clone())
+            .or_default()
+            .push(listing);
     }
     Ok(listings)
 }
 
 /// Keeps the assessments that hit, for review and hit-rate statistics.
-async fn store_assessments(conn: &mut PgConnection, assessed: &RiskAssessed) -> Result<(), sqlx::Error> {
-    let with_hits: Vec<&Assessment> = assessed.assessments.iter().filter(|a| !a.hits.is_empty()).collect();
+async fn store_assessments(
+    conn: &mut PgConnection,
+    assessed: &RiskAssessed,
+) -> Result<(), sqlx::Error> {
+    let with_hits: Vec<&Assessment> = assessed
+        .assessments
+        .iter()
+        .filter(|a| !a.hits.is_empty())
+        .collect();
     if with_hits.is_empty() {
         return Ok(());
     }
@@ -258,12 +305,17 @@ async fn store_assessments(conn: &mut PgConnection, assessed: &RiskAssessed) -> 
     let mut locations = Vec::new();
     let mut payloads = Vec::new();
     for assessment in with_hits {
-        ids.push(uuid::Uuid::parse_str(&assessment.assessment_id).unwrap_or_else(|_| uuid::Uuid::now_v7()));
-        subjects.push(match assessment.subject.as_ref().and_then(|s| s.subject.as_ref()) {
-            Some(subject::Subject::Traveller(t)) => t.traveller_id.clone(),
-            Some(subject::Subject::Consignment(c)) => c.consignment_id.clone(),
-            None => String::new(),
-        });
+        ids.push(
+            uuid::Uuid::parse_str(&assessment.assessment_id)
+                .unwrap_or_else(|_| uuid::Uuid::now_v7()),
+        );
+        subjects.push(
+            match assessment.subject.as_ref().and_then(|s| s.subject.as_ref()) {
+                Some(subject::Subject::Traveller(t)) => t.traveller_id.clone(),
+                Some(subject::Subject::Consignment(c)) => c.consignment_id.clone(),
+                None => String::new(),
+            },
+        );
         scores.push(assessment.score);
         severities.push(severity_name(assessment.severity));
         locations.push(assessment.location.clone());
@@ -305,7 +357,10 @@ pub fn passenger_facts(
     let birth = NaiveDate::parse_from_str(&traveller.date_of_birth, "%Y-%m-%d").ok();
     facts.traveller = BTreeMap::from([
         ("nationality", text(&traveller.nationality)),
-        ("country_of_residence", text(&traveller.country_of_residence)),
+        (
+            "country_of_residence",
+            text(&traveller.country_of_residence),
+        ),
         ("sex", text(sex)),
         ("role", text(role)),
         ("date_of_birth", text(&traveller.date_of_birth)),
@@ -329,8 +384,13 @@ pub fn passenger_facts(
             ("number", text(&document.number)),
             ("expiry_date", text(&document.expiry_date)),
         ]);
-        if let (Ok(expiry), Some(departure)) = (NaiveDate::parse_from_str(&document.expiry_date, "%Y-%m-%d"), departure) {
-            facts.document.insert("days_to_expiry", Fact::Int((expiry - departure).num_days()));
+        if let (Ok(expiry), Some(departure)) = (
+            NaiveDate::parse_from_str(&document.expiry_date, "%Y-%m-%d"),
+            departure,
+        ) {
+            facts
+                .document
+                .insert("days_to_expiry", Fact::Int((expiry - departure).num_days()));
         }
     }
     let direction = match gatehouse_proto::v1::FlightDirection::try_from(flight.direction) {
@@ -372,7 +432,9 @@ fn traveller_summary(
         nationality: traveller.nationality.clone(),
         document_type,
         document_number: document.map(|d| d.number.clone()).unwrap_or_default(),
-        document_issuing_country: document.map(|d| d.issuing_country.clone()).unwrap_or_default(),
+        document_issuing_country: document
+            .map(|d| d.issuing_country.clone())
+            .unwrap_or_default(),
         carrier: flight.carrier.clone(),
         flight_number: flight.number.clone(),
         departure_airport: flight.departure_airport.clone(),
@@ -411,10 +473,19 @@ mod tests {
         let departure = NaiveDate::from_ymd_opt(2026, 11, 27);
         let facts = passenger_facts(&traveller, Some(&document), &flight, departure);
         assert_eq!(facts.traveller.get("age"), Some(&Fact::Int(35)));
-        assert_eq!(facts.traveller.get("role"), Some(&Fact::Text("crew".into())));
+        assert_eq!(
+            facts.traveller.get("role"),
+            Some(&Fact::Text("crew".into()))
+        );
         assert_eq!(facts.document.get("days_to_expiry"), Some(&Fact::Int(10)));
-        assert_eq!(facts.document.get("type"), Some(&Fact::Text("passport".into())));
-        assert_eq!(facts.flight.get("direction"), Some(&Fact::Text("inbound".into())));
+        assert_eq!(
+            facts.document.get("type"),
+            Some(&Fact::Text("passport".into()))
+        );
+        assert_eq!(
+            facts.flight.get("direction"),
+            Some(&Fact::Text("inbound".into()))
+        );
     }
 
     #[test]

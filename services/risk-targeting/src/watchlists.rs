@@ -10,16 +10,13 @@ use gatehouse_platform::{
     outbox::{Relay, enqueue},
 };
 use gatehouse_proto::v1::{
-    AddWatchlistEntriesRequest, AddWatchlistEntriesResponse, CreateWatchlistRequest, DocumentType, Watchlist,
-    WatchlistChangeKind, WatchlistChanged, WatchlistKind,
+    AddWatchlistEntriesRequest, AddWatchlistEntriesResponse, CreateWatchlistRequest, DocumentType,
+    Watchlist, WatchlistChangeKind, WatchlistChanged, WatchlistKind,
 };
 use sqlx::{PgConnection, PgPool, Row, postgres::PgRow};
 use uuid::Uuid;
 
-use crate::{
-    TargetingError,
-    rules::{severity_name},
-};
+use crate::{TargetingError, rules::severity_name};
 
 /// Most entries one AddWatchlistEntries call may carry; bulk lists come through ImportWatchlist.
 const MAX_ENTRIES: usize = 10_000;
@@ -65,7 +62,10 @@ pub async fn create(
     if name.is_empty() {
         v.add("name", "is required");
     }
-    if matches!(WatchlistKind::try_from(req.kind), Ok(WatchlistKind::Unspecified) | Err(_)) {
+    if matches!(
+        WatchlistKind::try_from(req.kind),
+        Ok(WatchlistKind::Unspecified) | Err(_)
+    ) {
         v.add("kind", "is required");
     }
     v.into_result().map_err(TargetingError::Invalid)?;
@@ -85,7 +85,9 @@ pub async fn create(
     .await;
     match inserted {
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-            return Err(TargetingError::AlreadyExists(format!("watchlist named {name:?}")));
+            return Err(TargetingError::AlreadyExists(format!(
+                "watchlist named {name:?}"
+            )));
         }
         other => {
             other?;
@@ -100,7 +102,11 @@ pub async fn create(
         actor: caller.subject.clone(),
         ..Default::default()
     };
-    enqueue(&mut tx, &[OutboundEvent::new(subjects::WATCHLIST_CHANGED, &event)?]).await?;
+    enqueue(
+        &mut tx,
+        &[OutboundEvent::new(subjects::WATCHLIST_CHANGED, &event)?],
+    )
+    .await?;
     let watchlist = fetch(&mut tx, id).await?;
     tx.commit().await?;
     relay.notify();
@@ -108,22 +114,30 @@ pub async fn create(
 }
 
 async fn fetch(conn: &mut PgConnection, id: Uuid) -> Result<Watchlist, TargetingError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_WATCHLIST} WHERE w.watchlist_id = $1")))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| TargetingError::NotFound(format!("watchlist {id}")))?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT_WATCHLIST} WHERE w.watchlist_id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| TargetingError::NotFound(format!("watchlist {id}")))?;
     Ok(watchlist_from_row(&row)?)
 }
 
 pub async fn list(pool: &PgPool, kind: i32) -> Result<Vec<Watchlist>, TargetingError> {
-    let kind = (WatchlistKind::try_from(kind).unwrap_or(WatchlistKind::Unspecified) != WatchlistKind::Unspecified)
+    let kind = (WatchlistKind::try_from(kind).unwrap_or(WatchlistKind::Unspecified)
+        != WatchlistKind::Unspecified)
         .then(|| kind_name(kind));
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_WATCHLIST} WHERE $1::text IS NULL OR w.kind = $1 ORDER BY w.name")))
-        .bind(kind)
-        .fetch_all(pool)
-        .await?;
-    Ok(rows.iter().map(watchlist_from_row).collect::<Result<_, _>>()?)
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT_WATCHLIST} WHERE $1::text IS NULL OR w.kind = $1 ORDER BY w.name"
+    )))
+    .bind(kind)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(watchlist_from_row)
+        .collect::<Result<_, _>>()?)
 }
 
 pub async fn add_entries(
@@ -144,7 +158,10 @@ pub async fn add_entries(
     if req.entries.is_empty() {
         v.add("entries", "at least one entry is required");
     } else if req.entries.len() > MAX_ENTRIES {
-        v.add("entries", format!("at most {MAX_ENTRIES} entries per call; use ImportWatchlist for whole lists"));
+        v.add(
+            "entries",
+            format!("at most {MAX_ENTRIES} entries per call; use ImportWatchlist for whole lists"),
+        );
     }
     for (i, entry) in req.entries.iter().enumerate() {
         let path = format!("entries[{i}]");
@@ -156,7 +173,10 @@ pub async fn add_entries(
                 v.add(format!("{path}.documents[{j}].number"), "is required");
             }
             if DocumentType::try_from(document.r#type).is_err() {
-                v.add(format!("{path}.documents[{j}].type"), "unknown document type");
+                v.add(
+                    format!("{path}.documents[{j}].type"),
+                    "unknown document type",
+                );
             }
         }
     }
@@ -164,19 +184,23 @@ pub async fn add_entries(
     let watchlist_id = watchlist_id.map_err(|_| TargetingError::NotFound("watchlist".into()))?;
 
     let mut tx = pool.begin().await?;
-    let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM watchlists WHERE watchlist_id = $1 FOR UPDATE")
-        .bind(watchlist_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if kind.is_none() {
-        return Err(TargetingError::NotFound(format!("watchlist {watchlist_id}")));
-    }
-    let earlier: Option<Vec<Uuid>> =
-        sqlx::query_scalar("SELECT entry_ids FROM watchlist_submissions WHERE watchlist_id = $1 AND message_id = $2")
+    let kind: Option<String> =
+        sqlx::query_scalar("SELECT kind FROM watchlists WHERE watchlist_id = $1 FOR UPDATE")
             .bind(watchlist_id)
-            .bind(&message_id)
             .fetch_optional(&mut *tx)
             .await?;
+    if kind.is_none() {
+        return Err(TargetingError::NotFound(format!(
+            "watchlist {watchlist_id}"
+        )));
+    }
+    let earlier: Option<Vec<Uuid>> = sqlx::query_scalar(
+        "SELECT entry_ids FROM watchlist_submissions WHERE watchlist_id = $1 AND message_id = $2",
+    )
+    .bind(watchlist_id)
+    .bind(&message_id)
+    .fetch_optional(&mut *tx)
+    .await?;
     if let Some(entry_ids) = earlier {
         tx.commit().await?;
         return Ok(AddWatchlistEntriesResponse {
@@ -244,10 +268,11 @@ pub async fn add_entries(
         .bind(watchlist_id)
         .execute(&mut *tx)
         .await?;
-    let entry_count: i64 = sqlx::query_scalar("SELECT count(*) FROM watchlist_entries WHERE watchlist_id = $1")
-        .bind(watchlist_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let entry_count: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM watchlist_entries WHERE watchlist_id = $1")
+            .bind(watchlist_id)
+            .fetch_one(&mut *tx)
+            .await?;
     let added = i32::try_from(entry_ids.len()).unwrap_or(i32::MAX);
     let event = WatchlistChanged {
         event_id: new_event_id(),
@@ -260,7 +285,11 @@ pub async fn add_entries(
         actor: caller.subject.clone(),
         ..Default::default()
     };
-    enqueue(&mut tx, &[OutboundEvent::new(subjects::WATCHLIST_CHANGED, &event)?]).await?;
+    enqueue(
+        &mut tx,
+        &[OutboundEvent::new(subjects::WATCHLIST_CHANGED, &event)?],
+    )
+    .await?;
     tx.commit().await?;
     relay.notify();
     tracing::info!(watchlist_id = %watchlist_id, added, "watchlist entries added");

@@ -22,9 +22,9 @@ use gatehouse_platform::{
     units::UnitDirectory,
 };
 use gatehouse_proto::v1::{
-    AcknowledgeAlertRequest, AcknowledgeAlertResponse, Alert, AlertStatus, AlertUpdated, GetAlertRequest,
-    GetAlertResponse, ListAlertsRequest, ListAlertsResponse, ListUnitsRequest, ListUnitsResponse,
-    SubscribeAlertsRequest, SubscribeAlertsResponse, Unit, UnitKind,
+    AcknowledgeAlertRequest, AcknowledgeAlertResponse, Alert, AlertStatus, AlertUpdated,
+    GetAlertRequest, GetAlertResponse, ListAlertsRequest, ListAlertsResponse, ListUnitsRequest,
+    ListUnitsResponse, SubscribeAlertsRequest, SubscribeAlertsResponse, Unit, UnitKind,
     unit_alerts_service_server::{UnitAlertsService, UnitAlertsServiceServer},
 };
 use sqlx::PgPool;
@@ -40,14 +40,15 @@ pub async fn run(
 ) -> Result<(), RuntimeError> {
     let mut runtime = ServiceRuntime::start(config, &MIGRATIONS).await?;
     let channel = format!("{}_alerts", runtime.config.database.schema);
-    let latest = subscribe::LatestSequence::start(
-        &mut runtime,
-        channel.clone(),
-    )
-    .await
-    .map_err(|e| RuntimeError::Db(e.into()))?;
+    let latest = subscribe::LatestSequence::start(&mut runtime, channel.clone())
+        .await
+        .map_err(|e| RuntimeError::Db(e.into()))?;
 
-    let spec = runtime.consumer_spec(StreamKind::Risk, "assessed", Some("gatehouse.risk.assessed.>"));
+    let spec = runtime.consumer_spec(
+        StreamKind::Risk,
+        "assessed",
+        Some("gatehouse.risk.assessed.>"),
+    );
     let raiser = raise::AlertRaiser {
         pool: runtime.pool.clone(),
         relay: runtime.relay.clone(),
@@ -64,8 +65,18 @@ pub async fn run(
         latest,
         shutdown: runtime.draining.clone(),
     };
-    let routes = Routes::new(UnitAlertsServiceServer::with_interceptor(service, runtime.interceptor()));
-    runtime.serve(listener, routes, &["gatehouse.v1.UnitAlertsService"], shutdown).await
+    let routes = Routes::new(UnitAlertsServiceServer::with_interceptor(
+        service,
+        runtime.interceptor(),
+    ));
+    runtime
+        .serve(
+            listener,
+            routes,
+            &["gatehouse.v1.UnitAlertsService"],
+            shutdown,
+        )
+        .await
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,8 +144,12 @@ impl UnitAlertsService for UnitAlerts {
         let req = request.into_inner();
         let units = caller.scope_units(&req.unit_ids)?;
         let cursor = match req.after_sequence {
-            Some(after) => i64::try_from(after).map_err(|_| invalid_field("after_sequence", "out of range"))?,
-            None => store::max_sequence(&self.pool).await.map_err(AlertsError::from)?,
+            Some(after) => {
+                i64::try_from(after).map_err(|_| invalid_field("after_sequence", "out of range"))?
+            }
+            None => store::max_sequence(&self.pool)
+                .await
+                .map_err(AlertsError::from)?,
         };
         let stream = subscribe::spawn(subscribe::Subscription {
             pool: self.pool.clone(),
@@ -147,7 +162,10 @@ impl UnitAlertsService for UnitAlerts {
         Ok(Response::new(Box::pin(stream)))
     }
 
-    async fn list_alerts(&self, request: Request<ListAlertsRequest>) -> Result<Response<ListAlertsResponse>, Status> {
+    async fn list_alerts(
+        &self,
+        request: Request<ListAlertsRequest>,
+    ) -> Result<Response<ListAlertsResponse>, Status> {
         let caller = alert_reader(&request)?;
         let req = request.into_inner();
         let units = caller.scope_units(&req.unit_ids)?;
@@ -173,18 +191,30 @@ impl UnitAlertsService for UnitAlerts {
             .await
             .map_err(AlertsError::from)?;
         let next_page_token = if i64::try_from(alerts.len()).unwrap_or_default() == page_size {
-            alerts.last().map(|a| a.sequence.to_string()).unwrap_or_default()
+            alerts
+                .last()
+                .map(|a| a.sequence.to_string())
+                .unwrap_or_default()
         } else {
             String::new()
         };
         self.audit_read(&caller, "alert.list", &alerts).await?;
-        Ok(Response::new(ListAlertsResponse { alerts, next_page_token }))
+        Ok(Response::new(ListAlertsResponse {
+            alerts,
+            next_page_token,
+        }))
     }
 
-    async fn get_alert(&self, request: Request<GetAlertRequest>) -> Result<Response<GetAlertResponse>, Status> {
+    async fn get_alert(
+        &self,
+        request: Request<GetAlertRequest>,
+    ) -> Result<Response<GetAlertResponse>, Status> {
         let caller = alert_reader(&request)?;
-        let alert = self.visible_alert(&caller, &request.into_inner().alert_id).await?;
-        self.audit_read(&caller, "alert.read", std::slice::from_ref(&alert)).await?;
+        let alert = self
+            .visible_alert(&caller, &request.into_inner().alert_id)
+            .await?;
+        self.audit_read(&caller, "alert.read", std::slice::from_ref(&alert))
+            .await?;
         Ok(Response::new(GetAlertResponse { alert: Some(alert) }))
     }
 
@@ -193,12 +223,19 @@ impl UnitAlertsService for UnitAlerts {
         request: Request<AcknowledgeAlertRequest>,
     ) -> Result<Response<AcknowledgeAlertResponse>, Status> {
         let caller = alert_reader(&request)?;
-        let alert = self.visible_alert(&caller, &request.into_inner().alert_id).await?;
+        let alert = self
+            .visible_alert(&caller, &request.into_inner().alert_id)
+            .await?;
         let alert = self.acknowledge(&caller, alert).await?;
-        Ok(Response::new(AcknowledgeAlertResponse { alert: Some(alert) }))
+        Ok(Response::new(AcknowledgeAlertResponse {
+            alert: Some(alert),
+        }))
     }
 
-    async fn list_units(&self, request: Request<ListUnitsRequest>) -> Result<Response<ListUnitsResponse>, Status> {
+    async fn list_units(
+        &self,
+        request: Request<ListUnitsRequest>,
+    ) -> Result<Response<ListUnitsResponse>, Status> {
         let caller = auth::caller(&request)?;
         let only_mine = request.into_inner().only_mine;
         let units = self
@@ -231,7 +268,9 @@ impl UnitAlerts {
             .await?
             .ok_or_else(|| AlertsError::NotFound(format!("alert {id}")))?;
         if !caller.covers_unit(&alert.unit_id) {
-            return Err(AlertsError::PermissionDenied(format!("alert {id} belongs to another unit")));
+            return Err(AlertsError::PermissionDenied(format!(
+                "alert {id} belongs to another unit"
+            )));
         }
         Ok(alert)
     }
@@ -241,16 +280,24 @@ impl UnitAlerts {
             return Err(AlertsError::FailedPrecondition(format!(
                 "alert {} is {}, only new alerts can be acknowledged",
                 alert.alert_id,
-                AlertStatus::try_from(alert.status).unwrap_or(AlertStatus::Unspecified).as_str_name()
+                AlertStatus::try_from(alert.status)
+                    .unwrap_or(AlertStatus::Unspecified)
+                    .as_str_name()
             )));
         }
-        let id = uuid::Uuid::parse_str(&alert.alert_id).map_err(|_| AlertsError::NotFound(alert.alert_id.clone()))?;
+        let id = uuid::Uuid::parse_str(&alert.alert_id)
+            .map_err(|_| AlertsError::NotFound(alert.alert_id.clone()))?;
         let mut tx = self.pool.begin().await?;
-        let changed = store::set_status(&mut tx, id, AlertStatus::New, AlertStatus::Acknowledged).await?;
+        let changed =
+            store::set_status(&mut tx, id, AlertStatus::New, AlertStatus::Acknowledged).await?;
         if !changed {
-            return Err(AlertsError::FailedPrecondition(format!("alert {id} was changed meanwhile")));
+            return Err(AlertsError::FailedPrecondition(format!(
+                "alert {id} was changed meanwhile"
+            )));
         }
-        let updated = store::find_in(&mut tx, id).await?.ok_or_else(|| AlertsError::NotFound(format!("alert {id}")))?;
+        let updated = store::find_in(&mut tx, id)
+            .await?
+            .ok_or_else(|| AlertsError::NotFound(format!("alert {id}")))?;
         audit(
             &mut tx,
             AuditEntry {
@@ -270,13 +317,25 @@ impl UnitAlerts {
             action: "acknowledged".into(),
             actor: caller.subject.clone(),
         };
-        enqueue(&mut tx, &[OutboundEvent::new(subjects::alert_updated(&updated.unit_id), &event)?]).await?;
+        enqueue(
+            &mut tx,
+            &[OutboundEvent::new(
+                subjects::alert_updated(&updated.unit_id),
+                &event,
+            )?],
+        )
+        .await?;
         tx.commit().await?;
         self.relay.notify();
         Ok(updated)
     }
 
-    async fn audit_read(&self, caller: &Caller, action: &str, alerts: &[Alert]) -> Result<(), AlertsError> {
+    async fn audit_read(
+        &self,
+        caller: &Caller,
+        action: &str,
+        alerts: &[Alert],
+    ) -> Result<(), AlertsError> {
         if alerts.is_empty() {
             return Ok(());
         }

@@ -49,7 +49,14 @@ impl EventHandler for AlertRaiser {
     async fn handle(&self, delivery: &Delivery) -> Result<(), HandlerError> {
         let event = delivery.decode::<RiskAssessed>()?;
         let mut tx = self.pool.begin().await?;
-        if !claim_event(&mut tx, &self.consumer, &delivery.event_id, &delivery.subject).await? {
+        if !claim_event(
+            &mut tx,
+            &self.consumer,
+            &delivery.event_id,
+            &delivery.subject,
+        )
+        .await?
+        {
             tx.commit().await?;
             return Ok(());
         }
@@ -68,7 +75,12 @@ impl EventHandler for AlertRaiser {
                     status: AlertStatus::New as i32,
                     severity: assessment.severity,
                     score: assessment.score,
-                    hits: assessment.hits.iter().filter(|h| !h.shadow).cloned().collect(),
+                    hits: assessment
+                        .hits
+                        .iter()
+                        .filter(|h| !h.shadow)
+                        .cloned()
+                        .collect(),
                     subject: assessment.subject.clone(),
                     assessment_id: assessment.assessment_id.clone(),
                     location: assessment.location.clone(),
@@ -91,14 +103,19 @@ impl EventHandler for AlertRaiser {
         let mut events = Vec::with_capacity(raised.len());
         let mut newest = 0;
         for alert in &raised {
-            let Some(stored) = store::insert(&mut tx, alert).await? else { continue };
+            let Some(stored) = store::insert(&mut tx, alert).await? else {
+                continue;
+            };
             newest = newest.max(stored.sequence);
             let event = AlertRaised {
                 event_id: new_event_id(),
                 occurred_at: Some(now_timestamp()),
                 alert: Some(stored.clone()),
             };
-            events.push(OutboundEvent::new(subjects::alert_raised(&stored.unit_id), &event)?);
+            events.push(OutboundEvent::new(
+                subjects::alert_raised(&stored.unit_id),
+                &event,
+            )?);
         }
         enqueue(&mut tx, &events).await?;
         sqlx::query("SELECT pg_notify($1, $2)")
@@ -134,9 +151,15 @@ mod tests {
     #[test]
     fn routes_by_location_and_named_units() {
         let units = UnitDirectory::load(None).unwrap();
-        assert_eq!(alert_units(&units, &assessment("SJJ", false, &[])), ["jaitf-sjj"]);
         assert_eq!(
-            alert_units(&units, &assessment("SJJ", false, &["jaitf-beg", "jaitf-sjj", "nowhere"])),
+            alert_units(&units, &assessment("SJJ", false, &[])),
+            ["jaitf-sjj"]
+        );
+        assert_eq!(
+            alert_units(
+                &units,
+                &assessment("SJJ", false, &["jaitf-beg", "jaitf-sjj", "nowhere"])
+            ),
             ["jaitf-beg", "jaitf-sjj"]
         );
         assert!(alert_units(&units, &assessment("LHR", false, &[])).is_empty());

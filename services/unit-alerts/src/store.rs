@@ -10,11 +10,15 @@ use uuid::Uuid;
 const COLUMNS: &str = "alert_id, sequence, unit_id, status, raised_at, updated_at, assigned_to, outcome, outcome_notes, raised";
 
 pub fn status_name(status: AlertStatus) -> String {
-    status.as_str_name().trim_start_matches("ALERT_STATUS_").to_ascii_lowercase()
+    status
+        .as_str_name()
+        .trim_start_matches("ALERT_STATUS_")
+        .to_ascii_lowercase()
 }
 
 fn status_from_name(name: &str) -> AlertStatus {
-    AlertStatus::from_str_name(&format!("ALERT_STATUS_{}", name.to_ascii_uppercase())).unwrap_or(AlertStatus::Unspecified)
+    AlertStatus::from_str_name(&format!("ALERT_STATUS_{}", name.to_ascii_uppercase()))
+        .unwrap_or(AlertStatus::Unspecified)
 }
 
 pub fn domain_name(domain: i32) -> String {
@@ -28,7 +32,8 @@ pub fn domain_name(domain: i32) -> String {
 /// The alert as raised, with its current workflow state laid over it.
 fn alert_from_row(row: &PgRow) -> Result<Alert, sqlx::Error> {
     let raised: Vec<u8> = row.try_get("raised")?;
-    let mut alert = Alert::decode(raised.as_slice()).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let mut alert =
+        Alert::decode(raised.as_slice()).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
     let id: Uuid = row.try_get("alert_id")?;
     let sequence: i64 = row.try_get("sequence")?;
     let status: String = row.try_get("status")?;
@@ -49,7 +54,9 @@ fn alert_from_row(row: &PgRow) -> Result<Alert, sqlx::Error> {
 
 /// Highest sequence raised so far (0 when none).
 pub async fn max_sequence(pool: &PgPool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT coalesce(max(sequence), 0) FROM alerts").fetch_one(pool).await
+    sqlx::query_scalar("SELECT coalesce(max(sequence), 0) FROM alerts")
+        .fetch_one(pool)
+        .await
 }
 
 /// Inserts `alert` for its unit unless this assessment already raised one there. Returns the
@@ -81,15 +88,22 @@ pub async fn find(pool: &PgPool, id: Uuid) -> Result<Option<Alert>, sqlx::Error>
 }
 
 pub async fn find_in(conn: &mut PgConnection, id: Uuid) -> Result<Option<Alert>, sqlx::Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM alerts WHERE alert_id = $1")))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM alerts WHERE alert_id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
     row.as_ref().map(alert_from_row).transpose()
 }
 
 /// Alerts of `units` with a sequence after `after`, oldest first.
-pub async fn after(pool: &PgPool, units: &[String], after: i64, limit: i64) -> Result<Vec<Alert>, sqlx::Error> {
+pub async fn after(
+    pool: &PgPool,
+    units: &[String],
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Alert>, sqlx::Error> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM alerts WHERE unit_id = ANY($1) AND sequence > $2 ORDER BY sequence LIMIT $3"
     )))
@@ -109,9 +123,15 @@ pub struct AlertFilter<'a> {
 }
 
 /// Newest first, with a sequence below `before`.
-pub async fn list(pool: &PgPool, filter: &AlertFilter<'_>, before: i64, limit: i64) -> Result<Vec<Alert>, sqlx::Error> {
+pub async fn list(
+    pool: &PgPool,
+    filter: &AlertFilter<'_>,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<Alert>, sqlx::Error> {
     let status = (filter.status != AlertStatus::Unspecified).then(|| status_name(filter.status));
-    let domain = (Domain::try_from(filter.domain).unwrap_or(Domain::Unspecified) != Domain::Unspecified)
+    let domain = (Domain::try_from(filter.domain).unwrap_or(Domain::Unspecified)
+        != Domain::Unspecified)
         .then(|| domain_name(filter.domain));
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM alerts
@@ -131,12 +151,19 @@ pub async fn list(pool: &PgPool, filter: &AlertFilter<'_>, before: i64, limit: i
 }
 
 /// Moves the alert from `from` to `to`; false when it was no longer in `from`.
-pub async fn set_status(conn: &mut PgConnection, id: Uuid, from: AlertStatus, to: AlertStatus) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query("UPDATE alerts SET status = $3, updated_at = now() WHERE alert_id = $1 AND status = $2")
-        .bind(id)
-        .bind(status_name(from))
-        .bind(status_name(to))
-        .execute(conn)
-        .await?;
+pub async fn set_status(
+    conn: &mut PgConnection,
+    id: Uuid,
+    from: AlertStatus,
+    to: AlertStatus,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE alerts SET status = $3, updated_at = now() WHERE alert_id = $1 AND status = $2",
+    )
+    .bind(id)
+    .bind(status_name(from))
+    .bind(status_name(to))
+    .execute(conn)
+    .await?;
     Ok(updated.rows_affected() == 1)
 }

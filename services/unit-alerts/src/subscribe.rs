@@ -92,7 +92,9 @@ pub struct Subscription {
     pub shutdown: CancellationToken,
 }
 
-pub fn spawn(subscription: Subscription) -> ReceiverStream<Result<SubscribeAlertsResponse, Status>> {
+pub fn spawn(
+    subscription: Subscription,
+) -> ReceiverStream<Result<SubscribeAlertsResponse, Status>> {
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
         let Subscription {
@@ -113,7 +115,11 @@ pub fn spawn(subscription: Subscription) -> ReceiverStream<Result<SubscribeAlert
                 Ok(alerts) => alerts,
                 Err(error) => {
                     tracing::warn!(%error, "reading alerts for a stream failed");
-                    let _ = tx.send(Err(Status::unavailable("alert stream interrupted, resume from the last sequence"))).await;
+                    let _ = tx
+                        .send(Err(Status::unavailable(
+                            "alert stream interrupted, resume from the last sequence",
+                        )))
+                        .await;
                     break;
                 }
             };
@@ -133,14 +139,22 @@ pub fn spawn(subscription: Subscription) -> ReceiverStream<Result<SubscribeAlert
                 };
                 if let Err(error) = audited {
                     tracing::warn!(%error, "audit of alert delivery failed; not delivering");
-                    let _ = tx.send(Err(Status::unavailable("alert stream interrupted, resume from the last sequence"))).await;
+                    let _ = tx
+                        .send(Err(Status::unavailable(
+                            "alert stream interrupted, resume from the last sequence",
+                        )))
+                        .await;
                     break;
                 }
             }
             let full_page = i64::try_from(alerts.len()).unwrap_or_default() == PAGE;
             for alert in alerts {
                 cursor = i64::try_from(alert.sequence).unwrap_or(cursor);
-                if tx.send(Ok(SubscribeAlertsResponse { alert: Some(alert) })).await.is_err() {
+                if tx
+                    .send(Ok(SubscribeAlertsResponse { alert: Some(alert) }))
+                    .await
+                    .is_err()
+                {
                     tracing::info!(subscriber = %caller.subject, "alert stream closed by client");
                     return;
                 }
