@@ -570,3 +570,100 @@ async fn event_left_in_the_outbox_by_a_crash_is_published_by_the_relay() {
     pool.close().await;
     sandbox.stop().await.unwrap();
 }
+
+/// Lists the services a server's reflection (of the given protocol version) reports, and checks
+/// it can describe `symbol`, which is what grpcurl needs to call a method.
+macro_rules! reflect {
+    ($version:ident, $channel:expr, $symbol:expr) => {{
+        use tonic_reflection::pb::$version::{
+            ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+            server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+        };
+        let mut client = ServerReflectionClient::new($channel);
+        let requests = [
+            MessageRequest::ListServices(String::new()),
+            MessageRequest::FileContainingSymbol($symbol.to_owned()),
+        ]
+        .map(|message_request| ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(message_request),
+        });
+        let mut responses = client
+            .server_reflection_info(tokio_stream::iter(requests))
+            .await
+            .unwrap()
+            .into_inner();
+        let mut services = Vec::new();
+        let mut described = false;
+        while let Some(response) = responses.next().await {
+            match response.unwrap().message_response {
+                Some(MessageResponse::ListServicesResponse(list)) => {
+                    services.extend(list.service.into_iter().map(|s| s.name));
+                }
+                Some(MessageResponse::FileDescriptorResponse(files)) => {
+                    described = !files.file_descriptor_proto.is_empty();
+                }
+                other => panic!("unexpected reflection response {other:?}"),
+            }
+        }
+        (services, described)
+    }};
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_service_serves_health_and_reflection_v1_and_v1alpha() {
+    let sandbox = Sandbox::start().await.unwrap();
+    for (kind, service) in [
+        (ServiceKind::CargoIntake, "gatehouse.v1.CargoIntakeService"),
+        (
+            ServiceKind::PassengerIntake,
+            "gatehouse.v1.PassengerIntakeService",
+        ),
+        (
+            ServiceKind::RiskTargeting,
+            "gatehouse.v1.RiskTargetingService",
+        ),
+        (ServiceKind::UnitAlerts, "gatehouse.v1.UnitAlertsService"),
+        (ServiceKind::Reporting, "gatehouse.v1.ReportingService"),
+    ] {
+        let channel = sandbox.channel(kind).await.unwrap();
+        let (v1, v1_described) = reflect!(v1, channel.clone(), service);
+        let (v1alpha, v1alpha_described) = reflect!(v1alpha, channel.clone(), service);
+        for services in [&v1, &v1alpha] {
+            assert!(
+                services.iter().any(|s| s == service),
+                "{kind:?}: {services:?}"
+            );
+            assert!(
+                services.iter().any(|s| s == "grpc.health.v1.Health"),
+                "{kind:?}: {services:?}"
+            );
+        }
+        assert!(
+            v1_described && v1alpha_described,
+            "{kind:?} cannot describe {service}"
+        );
+
+        let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+        let status = health
+            .check(tonic_health::pb::HealthCheckRequest {
+                service: service.into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .status;
+        assert_eq!(
+            status,
+            tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+        );
+    }
+    // A declared-but-later RPC answers UNIMPLEMENTED, after authentication.
+    let mut intake = sandbox.passenger_intake(&SUBMITTER).await.unwrap();
+    let status = intake
+        .submit_paxlst(gatehouse_proto::v1::SubmitPaxlstRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unimplemented);
+    sandbox.stop().await.unwrap();
+}
