@@ -156,6 +156,29 @@ pub async fn claim_event(
     Ok(inserted.rows_affected() == 1)
 }
 
+/// Opens the transaction that applies one event for `consumer`, or `None` when the event was
+/// applied before (that claim is then already committed and the event only needs its ack).
+pub async fn begin_once(
+    pool: &PgPool,
+    consumer: &str,
+    event_id: &str,
+    subject: &str,
+) -> Result<Option<sqlx::Transaction<'static, sqlx::Postgres>>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    if claim_event(&mut tx, consumer, event_id, subject).await? {
+        Ok(Some(tx))
+    } else {
+        tx.commit().await?;
+        Ok(None)
+    }
+}
+
+/// A proto enum value's name in lowercase without its type prefix, as stored in columns:
+/// `label(Severity::High.as_str_name(), "SEVERITY_")` is `high`.
+pub fn label(proto_name: &str, prefix: &str) -> String {
+    proto_name.trim_start_matches(prefix).to_ascii_lowercase()
+}
+
 /// One line of the append-only audit log.
 #[derive(Debug, Clone)]
 pub struct AuditEntry<'a> {

@@ -1,7 +1,7 @@
 //! SQL of the reporting schema.
 
 use chrono::NaiveDate;
-use gatehouse_platform::outbox::claim_event;
+use gatehouse_platform::outbox::begin_once;
 use gatehouse_proto::v1::{DailyStatistics, Domain};
 use sqlx::{PgConnection, PgPool, Row};
 
@@ -33,11 +33,9 @@ pub async fn count_once(
     subject: &str,
     tally: &Tally,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    if !claim_event(&mut tx, consumer, event_id, subject).await? {
-        tx.commit().await?;
+    let Some(mut tx) = begin_once(pool, consumer, event_id, subject).await? else {
         return Ok(false);
-    }
+    };
     add(&mut tx, tally).await?;
     tx.commit().await?;
     Ok(true)

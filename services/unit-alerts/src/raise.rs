@@ -5,7 +5,7 @@ use std::sync::Arc;
 use gatehouse_platform::{
     bus::{Delivery, EventHandler, HandlerError, OutboundEvent, subjects},
     events::{new_event_id, now_timestamp},
-    outbox::{Relay, claim_event, enqueue},
+    outbox::{Relay, begin_once, enqueue},
     units::UnitDirectory,
 };
 use gatehouse_proto::v1::{Alert, AlertRaised, AlertStatus, Assessment, RiskAssessed};
@@ -48,18 +48,16 @@ pub fn alert_units(units: &UnitDirectory, assessment: &Assessment) -> Vec<String
 impl EventHandler for AlertRaiser {
     async fn handle(&self, delivery: &Delivery) -> Result<(), HandlerError> {
         let event = delivery.decode::<RiskAssessed>()?;
-        let mut tx = self.pool.begin().await?;
-        if !claim_event(
-            &mut tx,
+        let Some(mut tx) = begin_once(
+            &self.pool,
             &self.consumer,
             &delivery.event_id,
             &delivery.subject,
         )
         .await?
-        {
-            tx.commit().await?;
+        else {
             return Ok(());
-        }
+        };
         let mut raised = Vec::new();
         let mut unrouted = 0;
         for assessment in &event.assessments {
