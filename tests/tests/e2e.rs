@@ -667,3 +667,81 @@ async fn every_service_serves_health_and_reflection_v1_and_v1alpha() {
     assert_eq!(status.code(), Code::Unimplemented);
     sandbox.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn streamed_reports_get_a_result_each() {
+    use gatehouse_proto::v1::{StreamApiReportsRequest, SubmissionStatus};
+
+    let sandbox = Sandbox::start().await.unwrap();
+    let mut intake = sandbox.passenger_intake(&SUBMITTER).await.unwrap();
+    let mut invalid = flight_to("BEG", "s-2", vec![traveller("B", "XXA", "B1")]);
+    invalid
+        .report
+        .as_mut()
+        .unwrap()
+        .flight
+        .as_mut()
+        .unwrap()
+        .number
+        .clear();
+    let items: Vec<StreamApiReportsRequest> = [
+        flight_to(
+            "SJJ",
+            "s-1",
+            vec![traveller("A", "XXA", "A1"), traveller("C", "XXB", "C1")],
+        ),
+        flight_to(
+            "SJJ",
+            "s-1",
+            vec![traveller("A", "XXA", "A1"), traveller("C", "XXB", "C1")],
+        ),
+        invalid,
+        flight_to("BEG", "s-3", vec![traveller("D", "XXA", "D1")]),
+    ]
+    .into_iter()
+    .map(|r| StreamApiReportsRequest {
+        message_id: r.message_id,
+        report: r.report,
+    })
+    .collect();
+    let response = intake
+        .stream_api_reports(tokio_stream::iter(items))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (
+            response.accepted_count,
+            response.duplicate_count,
+            response.rejected_count
+        ),
+        (2, 1, 1)
+    );
+    let statuses: Vec<i32> = response.results.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            SubmissionStatus::Accepted,
+            SubmissionStatus::Duplicate,
+            SubmissionStatus::Rejected,
+            SubmissionStatus::Accepted
+        ]
+        .map(|s| s as i32)
+    );
+    assert_eq!(response.results[0].record_id, response.results[1].record_id);
+    assert_eq!(response.results[0].item_count, 2);
+    assert!(
+        response.results[2].reason.contains("report.flight.number"),
+        "{}",
+        response.results[2].reason
+    );
+
+    let pool = sandbox.database().await.unwrap();
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM passenger_intake.api_reports")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 2);
+    pool.close().await;
+    sandbox.stop().await.unwrap();
+}

@@ -1,8 +1,8 @@
 //! Passenger intake: receives advance passenger information (API) and PNR data from carriers and
 //! agency systems, validates and stores it, and publishes it for risk targeting.
 //!
-//! Implemented: `SubmitApiReport`. Declared for later issues (answer `UNIMPLEMENTED`):
-//! `StreamApiReports`, `SubmitPaxlst`, `SubmitPnr`, `StreamPnrs`, `SubmitPnrgov`, `GetApiReport`,
+//! Implemented: `SubmitApiReport`, `StreamApiReports` (each item stored in its own transaction,
+//! with a result per item). Declared for later issues (answer `UNIMPLEMENTED`): `SubmitPaxlst`, `SubmitPnr`, `StreamPnrs`, `SubmitPnrgov`, `GetApiReport`,
 //! `GetPnr`, `RepersonalisePnr`.
 
 mod store;
@@ -10,6 +10,7 @@ pub mod validate;
 
 use std::{future::Future, pin::Pin};
 
+use futures::StreamExt;
 use gatehouse_platform::{
     auth::{self, Role},
     bus::{BusError, OutboundEvent, subjects},
@@ -20,7 +21,8 @@ use gatehouse_platform::{
     runtime::{RuntimeError, ServiceRuntime},
 };
 use gatehouse_proto::v1::{
-    ApiReportAccepted, SubmitApiReportRequest, SubmitApiReportResponse,
+    ApiReportAccepted, StreamApiReportsRequest, StreamApiReportsResponse, SubmissionResult,
+    SubmissionStatus, SubmitApiReportRequest, SubmitApiReportResponse,
     passenger_intake_service_server::{PassengerIntakeService, PassengerIntakeServiceServer},
 };
 use sqlx::PgPool;
@@ -97,6 +99,65 @@ impl PassengerIntakeService for PassengerIntake {
         } else {
             tracing::info!(report_id = %response.report_id, travellers = response.traveller_count, "api report accepted");
         }
+        Ok(Response::new(response))
+    }
+    #[tracing::instrument(skip_all, fields(agency))]
+    async fn stream_api_reports(
+        &self,
+        request: Request<tonic::Streaming<StreamApiReportsRequest>>,
+    ) -> Result<Response<StreamApiReportsResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        caller.require_any(&[Role::Submitter])?;
+        tracing::Span::current().record("agency", caller.agency.as_str());
+        let mut items = request.into_inner();
+        let mut response = StreamApiReportsResponse::default();
+        while let Some(item) = items.next().await {
+            let item = item?;
+            let message_id = item.message_id.clone();
+            let submission = SubmitApiReportRequest {
+                message_id: item.message_id,
+                report: item.report,
+            };
+            let result = match validate::validate(submission) {
+                // A bad item is reported and skipped; the rest of the stream still counts.
+                Err(violations) => {
+                    response.rejected_count += 1;
+                    SubmissionResult {
+                        message_id,
+                        status: SubmissionStatus::Rejected as i32,
+                        reason: violations.to_string(),
+                        ..Default::default()
+                    }
+                }
+                Ok(valid) => {
+                    let accepted = self.accept(&caller.agency, valid).await?;
+                    if accepted.duplicate {
+                        response.duplicate_count += 1;
+                    } else {
+                        response.accepted_count += 1;
+                    }
+                    SubmissionResult {
+                        message_id,
+                        status: if accepted.duplicate {
+                            SubmissionStatus::Duplicate
+                        } else {
+                            SubmissionStatus::Accepted
+                        } as i32,
+                        record_id: accepted.report_id,
+                        reason: String::new(),
+                        accepted_at: accepted.accepted_at,
+                        item_count: accepted.traveller_count,
+                    }
+                }
+            };
+            response.results.push(result);
+        }
+        tracing::info!(
+            accepted = response.accepted_count,
+            duplicates = response.duplicate_count,
+            rejected = response.rejected_count,
+            "api report stream ended"
+        );
         Ok(Response::new(response))
     }
 }
