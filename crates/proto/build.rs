@@ -4,6 +4,29 @@ use std::{env, fs, io, path::PathBuf};
 
 use prost::Message;
 
+/// Keep in step with `personal_data!` in src/lib.rs.
+const PERSONAL: &[&str] = &[
+    "Traveller",
+    "TravelDocument",
+    "FrequentFlyer",
+    "PnrTraveller",
+    "Payment",
+    "Contact",
+    "Remark",
+    "Party",
+    "Address",
+    "TravellerSummary",
+    "Hit",
+    "WatchlistDocument",
+    "WatchlistEntry",
+    "ScreenNameRequest",
+    "ScreeningCandidate",
+    "SubmitPaxlstRequest",
+    "SubmitPnrgovRequest",
+    "SubmitCuscarRequest",
+    "SubmitCargoImpRequest",
+];
+
 fn main() -> io::Result<()> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
     let dir = root.join("gatehouse/v1");
@@ -22,6 +45,8 @@ fn main() -> io::Result<()> {
     fs::write(out.join("gatehouse_descriptor.bin"), fds.encode_to_vec())?;
 
     tonic_prost_build::configure()
+        // Messages holding personal data get a masking `Debug` (src/lib.rs) instead of the derive.
+        .skip_debug(PERSONAL.iter().map(|name| format!(".gatehouse.v1.{name}")))
         .build_client(true)
         .build_server(true)
         // RPCs that a later issue implements answer UNIMPLEMENTED until then.
