@@ -745,3 +745,102 @@ async fn streamed_reports_get_a_result_each() {
     pool.close().await;
     sandbox.stop().await.unwrap();
 }
+
+/// Always fails as if its database were down.
+struct Unavailable(std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl gatehouse_platform::bus::EventHandler for Unavailable {
+    async fn handle(
+        &self,
+        _: &gatehouse_platform::bus::Delivery,
+    ) -> Result<(), gatehouse_platform::bus::HandlerError> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Err(gatehouse_platform::bus::HandlerError::Retry(
+            "database unavailable".into(),
+        ))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn event_failing_every_attempt_goes_to_the_dead_letter_stream_after_max_deliveries() {
+    use gatehouse_platform::bus::{
+        Bus, ConsumerSpec, OutboundEvent, StreamKind, run_consumer, subjects,
+    };
+
+    let id = uuid::Uuid::now_v7().simple().to_string();
+    let config = gatehouse_platform::config::NatsConfig {
+        url: gatehouse_e2e::nats_url(),
+        user: None,
+        password: None,
+        creds_file: None,
+        prefix: format!("bus{}", &id[id.len() - 12..]),
+        max_deliver: 3,
+        ack_wait: Duration::from_secs(5),
+    };
+    let bus = Bus::connect(&config, "bus-test").await.unwrap();
+    bus.provision().await.unwrap();
+    let event = gatehouse_proto::v1::RulesChanged {
+        event_id: uuid::Uuid::now_v7().to_string(),
+        rule_id: "r".into(),
+        ..Default::default()
+    };
+    bus.publish_all(&[OutboundEvent::new(subjects::RULES_CHANGED, &event).unwrap()])
+        .await
+        .unwrap();
+
+    let attempts = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let stop = tokio_util::sync::CancellationToken::new();
+    let spec = ConsumerSpec {
+        stream: StreamKind::Control,
+        durable: "test-unavailable".into(),
+        filter_subject: None,
+        max_deliver: 3,
+        ack_wait: Duration::from_secs(5),
+    };
+    let consumer = tokio::spawn(run_consumer(
+        bus.clone(),
+        spec,
+        std::sync::Arc::new(Unavailable(attempts.clone())),
+        stop.clone(),
+    ));
+
+    let dlq = bus
+        .jetstream()
+        .get_stream(bus.stream_name(StreamKind::DeadLetter))
+        .await
+        .unwrap();
+    let dead_subject = bus.subject(&subjects::dead_letter("test-unavailable"));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let message = loop {
+        if let Ok(message) = dlq.get_last_raw_message_by_subject(&dead_subject).await {
+            break message;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never dead-lettered"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(attempts.load(std::sync::atomic::Ordering::SeqCst), 3);
+    let headers = message.headers;
+    assert_eq!(
+        headers.get("Gatehouse-Dlq-Consumer").map(|v| v.as_str()),
+        Some("test-unavailable")
+    );
+    assert!(
+        headers
+            .get("Gatehouse-Dlq-Error")
+            .is_some_and(|v| v.as_str().contains("database unavailable")),
+        "{headers:?}"
+    );
+    assert_eq!(
+        headers.get("Nats-Msg-Id").map(|v| v.as_str().to_owned()),
+        Some(format!("dlq:test-unavailable:{}", event.event_id))
+    );
+
+    stop.cancel();
+    consumer.await.unwrap().unwrap();
+    for kind in StreamKind::ALL {
+        let _ = bus.jetstream().delete_stream(bus.stream_name(kind)).await;
+    }
+}
