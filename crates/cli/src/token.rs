@@ -88,6 +88,7 @@ mod tests {
         Authenticator::from_config(&AuthConfig {
             hs256_secret: None,
             public_key_file: None,
+            jwks_file: None,
             issuer: None,
             audience: None,
         })

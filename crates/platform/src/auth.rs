@@ -1,8 +1,9 @@
 //! Authentication (bearer JWT) and authorisation (roles, unit scoping) for every RPC.
 //!
-//! Claims: `sub`, `agency`, `units[]`, `roles[]`, `exp`. Keys come from configuration: an HS256
-//! secret, or a PEM public key for RS256/ES256 tokens from an identity provider. With neither,
-//! the well-known local development secret is used so a local stack works without setup.
+//! Claims: `sub`, `agency`, `units[]`, `roles[]`, `exp`. Keys come from configuration: a JWKS
+//! file or a PEM public key for tokens from an identity provider (RS256, ES256, EdDSA), or an
+//! HS256 secret. With none, the well-known local development secret is used so a local stack
+//! works without setup.
 
 use std::{
     sync::Arc,
@@ -125,9 +126,17 @@ impl Caller {
     }
 }
 
+/// A key tokens may be signed with.
+struct VerificationKey {
+    /// `kid` of a JWKS key; tokens naming a `kid` must match it.
+    kid: Option<String>,
+    algorithm: Algorithm,
+    key: DecodingKey,
+}
+
 /// Verifies bearer tokens.
 pub struct Authenticator {
-    key: DecodingKey,
+    keys: Vec<VerificationKey>,
     validation: Validation,
     /// True when running on the published development secret.
     pub uses_dev_secret: bool,
@@ -141,48 +150,105 @@ pub enum AuthError {
     Sign(String),
 }
 
-impl Authenticator {
-    pub fn from_config(config: &AuthConfig) -> Result<Self, AuthError> {
-        let (key, algorithms, uses_dev_secret) = if let Some(path) = &config.public_key_file {
-            let pem = std::fs::read(path).map_err(|e| AuthError::Key {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            })?;
-            let key_err = |e: jsonwebtoken::errors::Error| AuthError::Key {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            };
-            if String::from_utf8_lossy(&pem).contains("BEGIN RSA PUBLIC KEY") {
-                (
-                    DecodingKey::from_rsa_pem(&pem).map_err(key_err)?,
-                    vec![Algorithm::RS256],
-                    false,
-                )
-            } else {
-                match DecodingKey::from_ec_pem(&pem) {
-                    Ok(key) => (key, vec![Algorithm::ES256], false),
-                    Err(_) => (
-                        DecodingKey::from_rsa_pem(&pem).map_err(key_err)?,
-                        vec![Algorithm::RS256],
-                        false,
-                    ),
-                }
+fn read_key_file(path: &std::path::Path) -> Result<Vec<u8>, AuthError> {
+    std::fs::read(path).map_err(|e| AuthError::Key {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })
+}
+
+fn key_error(path: &std::path::Path) -> impl Fn(jsonwebtoken::errors::Error) -> AuthError + '_ {
+    move |e| AuthError::Key {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    }
+}
+
+/// Keys of a JWKS document (an identity provider's published keys); symmetric keys are refused
+/// because a public key set must not hold shared secrets.
+fn jwks_keys(path: &std::path::Path) -> Result<Vec<VerificationKey>, AuthError> {
+    let bytes = read_key_file(path)?;
+    let set: jsonwebtoken::jwk::JwkSet =
+        serde_json::from_slice(&bytes).map_err(|e| AuthError::Key {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    let mut keys = Vec::with_capacity(set.keys.len());
+    for jwk in &set.keys {
+        use jsonwebtoken::jwk::AlgorithmParameters;
+        let algorithm = match (jwk.common.key_algorithm, &jwk.algorithm) {
+            (Some(declared), _) => Algorithm::try_from(declared).map_err(key_error(path))?,
+            (None, AlgorithmParameters::RSA(_)) => Algorithm::RS256,
+            (None, AlgorithmParameters::EllipticCurve(_)) => Algorithm::ES256,
+            (None, AlgorithmParameters::OctetKeyPair(_)) => Algorithm::EdDSA,
+            (None, _) => {
+                return Err(AuthError::Key {
+                    path: path.display().to_string(),
+                    reason:
+                        "a key without \"alg\" must be RSA, EC or OKP (symmetric keys are refused)"
+                            .into(),
+                });
             }
-        } else if let Some(secret) = &config.hs256_secret {
-            (
-                DecodingKey::from_secret(secret.expose().as_bytes()),
-                vec![Algorithm::HS256],
-                false,
-            )
-        } else {
-            (
-                DecodingKey::from_secret(LOCAL_DEV_SECRET.as_bytes()),
-                vec![Algorithm::HS256],
-                true,
-            )
         };
-        let mut validation = Validation::new(algorithms[0]);
-        validation.algorithms = algorithms;
+        if matches!(
+            algorithm,
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512
+        ) {
+            return Err(AuthError::Key {
+                path: path.display().to_string(),
+                reason: "symmetric keys are refused in a JWKS file".into(),
+            });
+        }
+        keys.push(VerificationKey {
+            kid: jwk.common.key_id.clone(),
+            algorithm,
+            key: DecodingKey::from_jwk(jwk).map_err(key_error(path))?,
+        });
+    }
+    if keys.is_empty() {
+        return Err(AuthError::Key {
+            path: path.display().to_string(),
+            reason: "no keys".into(),
+        });
+    }
+    Ok(keys)
+}
+
+fn pem_key(path: &std::path::Path) -> Result<VerificationKey, AuthError> {
+    let pem = read_key_file(path)?;
+    let (key, algorithm) = match DecodingKey::from_ec_pem(&pem) {
+        Ok(key) => (key, Algorithm::ES256),
+        Err(_) => (
+            DecodingKey::from_rsa_pem(&pem).map_err(key_error(path))?,
+            Algorithm::RS256,
+        ),
+    };
+    Ok(VerificationKey {
+        kid: None,
+        algorithm,
+        key,
+    })
+}
+
+impl Authenticator {
+    /// Keys from, in order of preference: a JWKS file, a PEM public key, an HS256 secret, the
+    /// local development secret.
+    pub fn from_config(config: &AuthConfig) -> Result<Self, AuthError> {
+        let hs256 = |secret: &str| VerificationKey {
+            kid: None,
+            algorithm: Algorithm::HS256,
+            key: DecodingKey::from_secret(secret.as_bytes()),
+        };
+        let (keys, uses_dev_secret) = if let Some(path) = &config.jwks_file {
+            (jwks_keys(path)?, false)
+        } else if let Some(path) = &config.public_key_file {
+            (vec![pem_key(path)?], false)
+        } else if let Some(secret) = &config.hs256_secret {
+            (vec![hs256(secret.expose())], false)
+        } else {
+            (vec![hs256(LOCAL_DEV_SECRET)], true)
+        };
+        let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "sub"]);
         match &config.audience {
             Some(audience) => validation.set_audience(&[audience]),
@@ -192,15 +258,32 @@ impl Authenticator {
             validation.set_issuer(&[issuer]);
         }
         Ok(Self {
-            key,
+            keys,
             validation,
             uses_dev_secret,
         })
     }
 
     pub fn verify(&self, token: &str) -> Result<Caller, Status> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
-            .map_err(|e| Status::unauthenticated(format!("invalid token: {e}")))?;
+        let invalid =
+            |e: jsonwebtoken::errors::Error| Status::unauthenticated(format!("invalid token: {e}"));
+        let header = jsonwebtoken::decode_header(token).map_err(invalid)?;
+        // The key is chosen by kid and must be of the algorithm the token claims, so a token
+        // cannot pick a weaker algorithm for a key (algorithm confusion).
+        let key = self
+            .keys
+            .iter()
+            .filter(|k| k.algorithm == header.alg)
+            .find(|k| match (&header.kid, &k.kid) {
+                (Some(wanted), Some(kid)) => wanted == kid,
+                (Some(_), None) | (None, _) => true,
+            })
+            .ok_or_else(|| {
+                Status::unauthenticated("invalid token: no key for its algorithm and kid")
+            })?;
+        let mut validation = self.validation.clone();
+        validation.algorithms = vec![key.algorithm];
+        let data = jsonwebtoken::decode::<Claims>(token, &key.key, &validation).map_err(invalid)?;
         let claims = data.claims;
         let mut roles = Vec::with_capacity(claims.roles.len());
         for role in &claims.roles {
@@ -300,6 +383,7 @@ mod tests {
         AuthConfig {
             hs256_secret: secret.map(|s| Personal::new(s.to_owned())),
             public_key_file: None,
+            jwks_file: None,
             issuer: None,
             audience: None,
         }
@@ -398,5 +482,71 @@ mod tests {
                 .code(),
             tonic::Code::PermissionDenied
         );
+    }
+
+    /// Throwaway P-256 key pair generated for this test only.
+    const TEST_EC_PRIVATE_PEM: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgtafsh3F1Sd9+/Oc+
+Fevs1NFXzDtFXXo9hE3Fd2CZSJahRANCAATN+ih4tUkNGWGd8SC/YeOH4OP0L0J5
+Cfkss7jAvVhlkh0HtIAhUy1m4pB3vf+JV0pOcUwujJC/X8n+QuQbEo8u
+-----END PRIVATE KEY-----
+";
+    const TEST_JWKS: &str = r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"idp-2026","use":"sig",
+        "x":"zfooeLVJDRlhnfEgv2Hjh-Dj9C9CeQn5LLO4wL1YZZI","y":"HQe0gCFTLWbikHe9_4lXSk5xTC6MkL9fyf5C5BsSjy4"}]}"#;
+
+    fn es256_token(kid: Option<&str>) -> String {
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = kid.map(str::to_owned);
+        let claims = Claims {
+            sub: "officer-7".into(),
+            agency: "rs-customs".into(),
+            units: vec!["jaitf-beg".into()],
+            roles: vec!["officer".into()],
+            exp: 4_000_000_000,
+            iat: 0,
+            iss: None,
+            aud: None,
+        };
+        let key = EncodingKey::from_ec_pem(TEST_EC_PRIVATE_PEM.as_bytes()).unwrap();
+        jsonwebtoken::encode(&header, &claims, &key).unwrap()
+    }
+
+    #[test]
+    fn jwks_keys_verify_by_kid_and_algorithm() {
+        let path =
+            std::env::temp_dir().join(format!("gatehouse-jwks-{}.json", uuid::Uuid::now_v7()));
+        std::fs::write(&path, TEST_JWKS).unwrap();
+        let auth = Authenticator::from_config(&AuthConfig {
+            jwks_file: Some(path.clone()),
+            ..config(Some("ignored-when-a-jwks-is-set"))
+        })
+        .unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert!(!auth.uses_dev_secret);
+
+        let caller = auth.verify(&es256_token(Some("idp-2026"))).unwrap();
+        assert_eq!(
+            (caller.subject.as_str(), caller.units.as_slice()),
+            ("officer-7", &["jaitf-beg".to_owned()][..])
+        );
+        assert!(auth.verify(&es256_token(None)).is_ok());
+        for token in [
+            es256_token(Some("other-key")),
+            // An HS256 token signed with the (public) key material must not pass.
+            mint_hs256(
+                "ignored-when-a-jwks-is-set",
+                "x",
+                "a",
+                &[],
+                &[Role::Admin],
+                60,
+            )
+            .unwrap(),
+        ] {
+            assert_eq!(
+                auth.verify(&token).unwrap_err().code(),
+                tonic::Code::Unauthenticated
+            );
+        }
     }
 }

@@ -105,6 +105,8 @@ pub struct AuthConfig {
     pub hs256_secret: Option<Personal<String>>,
     /// PEM public key (RSA or EC) for RS256/ES256 tokens issued by an identity provider.
     pub public_key_file: Option<PathBuf>,
+    /// JWKS document (JSON) of an identity provider's public keys, selected by the token's `kid`.
+    pub jwks_file: Option<PathBuf>,
     pub issuer: Option<String>,
     pub audience: Option<String>,
 }
@@ -204,6 +206,7 @@ impl ServiceConfig {
             auth: AuthConfig {
                 hs256_secret: get("GATEHOUSE_JWT_SECRET").map(Personal::new),
                 public_key_file: get("GATEHOUSE_JWT_PUBLIC_KEY_FILE").map(PathBuf::from),
+                jwks_file: get("GATEHOUSE_JWT_JWKS_FILE").map(PathBuf::from),
                 issuer: get("GATEHOUSE_JWT_ISSUER"),
                 audience: get("GATEHOUSE_JWT_AUDIENCE"),
             },
