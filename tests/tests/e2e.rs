@@ -94,6 +94,14 @@ fn flight_to(
     }
 }
 
+fn flight_of(request: &mut SubmitApiReportRequest) -> &mut Flight {
+    request.report.as_mut().unwrap().flight.as_mut().unwrap()
+}
+
+fn travellers_of(request: &mut SubmitApiReportRequest) -> &mut Vec<Traveller> {
+    &mut request.report.as_mut().unwrap().travellers
+}
+
 async fn next_alert(stream: &mut Streaming<SubscribeAlertsResponse>) -> Alert {
     let message = tokio::time::timeout(Duration::from_secs(30), stream.next())
         .await
@@ -375,26 +383,11 @@ async fn bad_or_unauthorised_submissions_store_and_publish_nothing() {
     let mut intake = sandbox.passenger_intake(&SUBMITTER).await.unwrap();
 
     let mut no_number = flight_to("SJJ", "bad-1", vec![traveller("A", "XXA", "A1")]);
-    no_number
-        .report
-        .as_mut()
-        .unwrap()
-        .flight
-        .as_mut()
-        .unwrap()
-        .number
-        .clear();
+    flight_of(&mut no_number).number.clear();
     let mut bad_date = flight_to("SJJ", "bad-2", vec![traveller("A", "XXA", "A1")]);
-    bad_date
-        .report
-        .as_mut()
-        .unwrap()
-        .flight
-        .as_mut()
-        .unwrap()
-        .departure_date = "2026-13-01".into();
+    flight_of(&mut bad_date).departure_date = "2026-13-01".into();
     let mut no_document_number = flight_to("SJJ", "bad-3", vec![traveller("A", "XXA", "  ")]);
-    no_document_number.report.as_mut().unwrap().travellers[0].documents[0].number = " ".into();
+    travellers_of(&mut no_document_number)[0].documents[0].number = " ".into();
     let no_name = flight_to("SJJ", "bad-4", vec![traveller("", "XXA", "A1")]);
     for (request, field) in [
         (no_number, "report.flight.number"),
@@ -675,15 +668,7 @@ async fn streamed_reports_get_a_result_each() {
     let sandbox = Sandbox::start().await.unwrap();
     let mut intake = sandbox.passenger_intake(&SUBMITTER).await.unwrap();
     let mut invalid = flight_to("BEG", "s-2", vec![traveller("B", "XXA", "B1")]);
-    invalid
-        .report
-        .as_mut()
-        .unwrap()
-        .flight
-        .as_mut()
-        .unwrap()
-        .number
-        .clear();
+    flight_of(&mut invalid).number.clear();
     let items: Vec<StreamApiReportsRequest> = [
         flight_to(
             "SJJ",

@@ -338,6 +338,16 @@ pub struct Delivery {
 }
 
 impl Delivery {
+    /// The transaction that applies this event once for `consumer`; `None` if it was applied
+    /// before (see [`crate::outbox::begin_once`]).
+    pub async fn begin_once(
+        &self,
+        pool: &sqlx::PgPool,
+        consumer: &str,
+    ) -> Result<Option<sqlx::Transaction<'static, sqlx::Postgres>>, sqlx::Error> {
+        crate::outbox::begin_once(pool, consumer, &self.event_id, &self.subject).await
+    }
+
     /// Decodes the payload as `E`, rejecting events of another type.
     pub fn decode<E: Event>(&self) -> Result<E, HandlerError> {
         if self.event_type != E::TYPE {

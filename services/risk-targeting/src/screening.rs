@@ -8,7 +8,7 @@ use gatehouse_matching::document::normalize_document_number;
 use gatehouse_platform::{
     bus::{Delivery, EventHandler, HandlerError, OutboundEvent, subjects},
     events::{from_timestamp, new_event_id, now_timestamp},
-    outbox::{Relay, begin_once, enqueue},
+    outbox::{Relay, enqueue},
 };
 use gatehouse_proto::v1::{
     ApiReportAccepted, Assessment, Domain, Flight, Hit, HitKind, RiskAssessed, Severity, Subject,
@@ -53,14 +53,7 @@ pub struct ApiScreening {
 impl EventHandler for ApiScreening {
     async fn handle(&self, delivery: &Delivery) -> Result<(), HandlerError> {
         let event = delivery.decode::<ApiReportAccepted>()?;
-        let Some(mut tx) = begin_once(
-            &self.pool,
-            &self.consumer,
-            &delivery.event_id,
-            &delivery.subject,
-        )
-        .await?
-        else {
+        let Some(mut tx) = delivery.begin_once(&self.pool, &self.consumer).await? else {
             return Ok(());
         };
         let assessed = assess_report(&mut tx, &self.rules, &event).await?;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use gatehouse_platform::{
     bus::{Delivery, EventHandler, HandlerError, OutboundEvent, subjects},
     events::{new_event_id, now_timestamp},
-    outbox::{Relay, begin_once, enqueue},
+    outbox::{Relay, enqueue},
     units::UnitDirectory,
 };
 use gatehouse_proto::v1::{Alert, AlertRaised, AlertStatus, Assessment, RiskAssessed};
@@ -48,14 +48,7 @@ pub fn alert_units(units: &UnitDirectory, assessment: &Assessment) -> Vec<String
 impl EventHandler for AlertRaiser {
     async fn handle(&self, delivery: &Delivery) -> Result<(), HandlerError> {
         let event = delivery.decode::<RiskAssessed>()?;
-        let Some(mut tx) = begin_once(
-            &self.pool,
-            &self.consumer,
-            &delivery.event_id,
-            &delivery.subject,
-        )
-        .await?
-        else {
+        let Some(mut tx) = delivery.begin_once(&self.pool, &self.consumer).await? else {
             return Ok(());
         };
         let mut raised = Vec::new();
