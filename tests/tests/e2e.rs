@@ -761,6 +761,7 @@ async fn event_failing_every_attempt_goes_to_the_dead_letter_stream_after_max_de
         prefix: format!("bus{}", &id[id.len() - 12..]),
         max_deliver: 3,
         ack_wait: Duration::from_secs(5),
+        stream_replicas: 1,
     };
     let bus = Bus::connect(&config, "bus-test").await.unwrap();
     bus.provision().await.unwrap();

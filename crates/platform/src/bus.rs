@@ -165,6 +165,7 @@ pub struct Bus {
     client: async_nats::Client,
     js: jetstream::Context,
     prefix: String,
+    stream_replicas: usize,
 }
 
 impl Bus {
@@ -191,6 +192,7 @@ impl Bus {
             client,
             js,
             prefix: config.prefix.clone(),
+            stream_replicas: config.stream_replicas.max(1),
         })
     }
 
@@ -245,6 +247,7 @@ impl Bus {
                     max_age: kind.max_age(),
                     storage: stream::StorageType::File,
                     duplicate_window: Duration::from_secs(120),
+                    num_replicas: self.stream_replicas,
                     ..Default::default()
                 })
                 .await

@@ -97,6 +97,8 @@ pub struct NatsConfig {
     /// Deliveries of one event before it goes to the dead-letter stream.
     pub max_deliver: i64,
     pub ack_wait: Duration,
+    /// Copies of each stream in a NATS cluster (3 in the Kubernetes deployment; 1 on one server).
+    pub stream_replicas: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -202,6 +204,11 @@ impl ServiceConfig {
                     get("GATEHOUSE_ACK_WAIT_SECS"),
                     30,
                 )?),
+                stream_replicas: parse_or(
+                    "GATEHOUSE_STREAM_REPLICAS",
+                    get("GATEHOUSE_STREAM_REPLICAS"),
+                    1,
+                )?,
             },
             auth: AuthConfig {
                 hs256_secret: get("GATEHOUSE_JWT_SECRET").map(Personal::new),

@@ -2,8 +2,6 @@
 //! for grpcurl and older tools), gRPC-Web with CORS for browser dashboards, request spans that
 //! continue the caller's trace, and graceful shutdown.
 
-use std::future::Future;
-
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::{service::Routes, transport::Server};
@@ -26,7 +24,7 @@ pub async fn serve(
     listener: TcpListener,
     routes: Routes,
     service_names: &[&str],
-    shutdown: impl Future<Output = ()> + Send,
+    shutdown: crate::runtime::Shutdown,
 ) -> Result<(), ServeError> {
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_service_status("", ServingStatus::Serving).await;

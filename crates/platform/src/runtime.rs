@@ -1,7 +1,7 @@
 //! What every service does around its own behaviour: configuration, telemetry, database and
 //! migrations, JetStream streams, the outbox relay, consumers, the gRPC server and shutdown.
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{future::Future, pin::Pin, process::ExitCode, sync::Arc, time::Duration};
 
 use sqlx::{PgPool, migrate::Migrator};
 use tokio::{net::TcpListener, task::JoinSet};
@@ -142,7 +142,7 @@ impl ServiceRuntime {
         listener: TcpListener,
         routes: Routes,
         service_names: &[&str],
-        shutdown: impl Future<Output = ()> + Send,
+        shutdown: Shutdown,
     ) -> Result<(), RuntimeError> {
         let addr = listener
             .local_addr()
@@ -151,13 +151,18 @@ impl ServiceRuntime {
         tracing::info!(service = self.service().name(), %addr, "serving");
         let token = self.shutdown.clone();
         let draining = self.draining.clone();
-        let result = grpc::serve(listener, routes, service_names, async move {
-            tokio::select! {
-                () = shutdown => {}
-                () = token.cancelled() => {}
-            }
-            draining.cancel();
-        })
+        let result = grpc::serve(
+            listener,
+            routes,
+            service_names,
+            Box::pin(async move {
+                tokio::select! {
+                    () = shutdown => {}
+                    () = token.cancelled() => {}
+                }
+                draining.cancel();
+            }),
+        )
         .await;
         self.shutdown.cancel();
         while let Some(joined) = self.tasks.join_next().await {
@@ -171,17 +176,40 @@ impl ServiceRuntime {
     }
 }
 
+/// Completes when the service should stop.
+pub type Shutdown = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A service's `run`, boxed so the machinery around it is compiled once, here, instead of once
+/// per service binary.
+pub type RunFn = fn(
+    ServiceConfig,
+    TcpListener,
+    Shutdown,
+) -> Pin<Box<dyn Future<Output = Result<(), RuntimeError>> + Send>>;
+
 /// The body of every service binary: configuration from the environment, telemetry, a listener on
 /// the configured address, and the service's `run` until SIGTERM or Ctrl-C.
-pub async fn run_main<F, Fut>(kind: ServiceKind, run: F) -> Result<(), RuntimeError>
-where
-    F: FnOnce(
-        ServiceConfig,
-        TcpListener,
-        std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
-    ) -> Fut,
-    Fut: Future<Output = Result<(), RuntimeError>>,
-{
+pub fn service_main(kind: ServiceKind, run: RunFn) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("{}: cannot start the async runtime: {error}", kind.name());
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run_until_signal(kind, run)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{}: {error}", kind.name());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_until_signal(kind: ServiceKind, run: RunFn) -> Result<(), RuntimeError> {
     let config = ServiceConfig::from_env(kind)?;
     let _telemetry = telemetry::init(kind.name(), config.log_format)?;
     let listener = TcpListener::bind(config.grpc_addr)

@@ -6,8 +6,6 @@
 //! `StreamManifests`, `SubmitCuscar`, `SubmitCargoImp`, `GetManifest` — is declared for the
 //! cargo issue and answers `UNIMPLEMENTED` until then.
 
-use std::{future::Future, pin::Pin};
-
 use gatehouse_platform::{
     config::ServiceConfig,
     runtime::{RuntimeError, ServiceRuntime},
@@ -18,10 +16,18 @@ use gatehouse_proto::v1::cargo_intake_service_server::{
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 
+/// The `gatehouse-cargo-intake` binary.
+pub fn main() -> std::process::ExitCode {
+    gatehouse_platform::runtime::service_main(
+        gatehouse_platform::config::ServiceKind::CargoIntake,
+        |config, listener, shutdown| Box::pin(run(config, listener, shutdown)),
+    )
+}
+
 pub async fn run(
     config: ServiceConfig,
     listener: TcpListener,
-    shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
+    shutdown: gatehouse_platform::runtime::Shutdown,
 ) -> Result<(), RuntimeError> {
     // The manifest schema arrives with the cargo issue; until then only the platform tables exist.
     let migrations = sqlx::migrate::Migrator::with_migrations(Vec::new());

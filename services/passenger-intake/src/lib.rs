@@ -8,8 +8,6 @@
 mod store;
 pub mod validate;
 
-use std::{future::Future, pin::Pin};
-
 use futures::StreamExt;
 use gatehouse_platform::{
     auth::{self, Role},
@@ -31,11 +29,19 @@ use tonic::{Request, Response, Status, service::Routes};
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// The `gatehouse-passenger-intake` binary.
+pub fn main() -> std::process::ExitCode {
+    gatehouse_platform::runtime::service_main(
+        gatehouse_platform::config::ServiceKind::PassengerIntake,
+        |config, listener, shutdown| Box::pin(run(config, listener, shutdown)),
+    )
+}
+
 /// Runs the service on `listener` until `shutdown`.
 pub async fn run(
     config: ServiceConfig,
     listener: TcpListener,
-    shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
+    shutdown: gatehouse_platform::runtime::Shutdown,
 ) -> Result<(), RuntimeError> {
     let runtime = ServiceRuntime::start(config, &MIGRATIONS).await?;
     let service = PassengerIntake {

@@ -1,11 +1,3 @@
-use gatehouse_platform::config::ServiceKind;
-
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    gatehouse_platform::runtime::run_main(
-        ServiceKind::PassengerIntake,
-        gatehouse_passenger_intake::run,
-    )
-    .await?;
-    Ok(())
+fn main() -> std::process::ExitCode {
+    gatehouse_passenger_intake::main()
 }

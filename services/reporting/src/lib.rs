@@ -11,8 +11,6 @@ pub mod counting;
 pub mod query;
 mod store;
 
-use std::{future::Future, pin::Pin};
-
 use gatehouse_platform::{
     auth::{self, Role},
     bus::{StreamKind, subjects},
@@ -37,11 +35,19 @@ const RISK_ASSESSED: &str = "gatehouse.risk.>";
 /// Alerts raised for any unit.
 const ALERT_RAISED: &str = "gatehouse.alert.raised.>";
 
+/// The `gatehouse-reporting` binary.
+pub fn main() -> std::process::ExitCode {
+    gatehouse_platform::runtime::service_main(
+        gatehouse_platform::config::ServiceKind::Reporting,
+        |config, listener, shutdown| Box::pin(run(config, listener, shutdown)),
+    )
+}
+
 /// Runs the service on `listener` until `shutdown`.
 pub async fn run(
     config: ServiceConfig,
     listener: TcpListener,
-    shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
+    shutdown: gatehouse_platform::runtime::Shutdown,
 ) -> Result<(), RuntimeError> {
     let mut runtime = ServiceRuntime::start(config, &MIGRATIONS).await?;
     spawn_counter::<ApiReportAccepted>(

@@ -1,7 +1,3 @@
-use gatehouse_platform::config::ServiceKind;
-
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    gatehouse_platform::runtime::run_main(ServiceKind::Reporting, gatehouse_reporting::run).await?;
-    Ok(())
+fn main() -> std::process::ExitCode {
+    gatehouse_reporting::main()
 }

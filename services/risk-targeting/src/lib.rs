@@ -12,7 +12,7 @@ pub mod rules;
 pub mod screening;
 mod watchlists;
 
-use std::{future::Future, pin::Pin, time::Duration};
+use std::time::Duration;
 
 use futures::StreamExt;
 use gatehouse_platform::{
@@ -42,10 +42,18 @@ static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// How often replicas re-read rules even without a CONTROL event, in case one was missed.
 const RULE_REFRESH: Duration = Duration::from_secs(30);
 
+/// The `gatehouse-risk-targeting` binary.
+pub fn main() -> std::process::ExitCode {
+    gatehouse_platform::runtime::service_main(
+        gatehouse_platform::config::ServiceKind::RiskTargeting,
+        |config, listener, shutdown| Box::pin(run(config, listener, shutdown)),
+    )
+}
+
 pub async fn run(
     config: ServiceConfig,
     listener: TcpListener,
-    shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
+    shutdown: gatehouse_platform::runtime::Shutdown,
 ) -> Result<(), RuntimeError> {
     let mut runtime = ServiceRuntime::start(config, &MIGRATIONS).await?;
     let rule_set = RuleSet::default();

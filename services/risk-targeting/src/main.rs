@@ -1,11 +1,3 @@
-use gatehouse_platform::config::ServiceKind;
-
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    gatehouse_platform::runtime::run_main(
-        ServiceKind::RiskTargeting,
-        gatehouse_risk_targeting::run,
-    )
-    .await?;
-    Ok(())
+fn main() -> std::process::ExitCode {
+    gatehouse_risk_targeting::main()
 }

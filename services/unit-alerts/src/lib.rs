@@ -9,7 +9,7 @@ mod raise;
 mod store;
 mod subscribe;
 
-use std::{future::Future, pin::Pin, sync::Arc};
+use std::sync::Arc;
 
 use gatehouse_platform::{
     auth::{self, Caller, Role},
@@ -33,10 +33,18 @@ use tonic::{Request, Response, Status, service::Routes};
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// The `gatehouse-unit-alerts` binary.
+pub fn main() -> std::process::ExitCode {
+    gatehouse_platform::runtime::service_main(
+        gatehouse_platform::config::ServiceKind::UnitAlerts,
+        |config, listener, shutdown| Box::pin(run(config, listener, shutdown)),
+    )
+}
+
 pub async fn run(
     config: ServiceConfig,
     listener: TcpListener,
-    shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
+    shutdown: gatehouse_platform::runtime::Shutdown,
 ) -> Result<(), RuntimeError> {
     let mut runtime = ServiceRuntime::start(config, &MIGRATIONS).await?;
     let channel = format!("{}_alerts", runtime.config.database.schema);
