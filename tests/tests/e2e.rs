@@ -8,9 +8,10 @@ use std::time::Duration;
 use gatehouse_e2e::{Identity, Sandbox};
 use gatehouse_platform::{auth::Role, config::ServiceKind};
 use gatehouse_proto::v1::{
-    AddWatchlistEntriesRequest, Alert, ApiReport, CreateRuleRequest, CreateWatchlistRequest,
-    DocumentType, Domain, Flight, FlightDirection, GetAlertRequest, GetStatisticsRequest, HitKind,
-    ListAlertsRequest, RuleStatus, SetRuleStatusRequest, Severity, SubmitApiReportRequest,
+    AddWatchlistEntriesRequest, Alert, AlertStatus, ApiReport, AssignAlertRequest,
+    CreateRuleRequest, CreateWatchlistRequest, DocumentType, Domain, Flight, FlightDirection,
+    GetAlertRequest, GetStatisticsRequest, HitKind, ListAlertsRequest, Outcome,
+    RecordOutcomeRequest, RuleStatus, SetRuleStatusRequest, Severity, SubmitApiReportRequest,
     SubscribeAlertsRequest, SubscribeAlertsResponse, TravelDocument, Traveller, TravellerRole,
     WatchlistDocument, WatchlistEntry, WatchlistKind,
     passenger_intake_service_client::PassengerIntakeServiceClient, subject,
@@ -328,6 +329,79 @@ async fn flight_raises_alerts_for_its_unit_and_is_counted() {
         (day.unit_id.as_str(), day.date.as_str()),
         ("jaitf-sjj", today.as_str())
     );
+
+    // Officers close alerts with the outcome of the control; statistics count the outcomes.
+    let take = alerts_sjj
+        .assign_alert(AssignAlertRequest {
+            alert_id: listed.alert_id.clone(),
+            assignee: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .alert
+        .unwrap();
+    assert_eq!(
+        (take.status, take.assigned_to.as_str()),
+        (AlertStatus::Assigned as i32, "officer-sjj")
+    );
+    let denied = alerts_sjj
+        .assign_alert(AssignAlertRequest {
+            alert_id: ruled.alert_id.clone(),
+            assignee: "officer-2".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    for (alert, outcome) in [(listed, Outcome::Seizure), (ruled, Outcome::FalsePositive)] {
+        let closed = alerts_sjj
+            .record_outcome(RecordOutcomeRequest {
+                alert_id: alert.alert_id.clone(),
+                outcome: outcome as i32,
+                notes: "controlled at the gate".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .alert
+            .unwrap();
+        assert_eq!(
+            (closed.status, closed.outcome),
+            (AlertStatus::Closed as i32, outcome as i32)
+        );
+    }
+    let again = alerts_sjj
+        .record_outcome(RecordOutcomeRequest {
+            alert_id: listed.alert_id.clone(),
+            outcome: Outcome::NothingFound as i32,
+            notes: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Code::FailedPrecondition);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let stats = reporting
+            .get_statistics(GetStatisticsRequest {
+                unit_ids: vec!["jaitf-sjj".into()],
+                from_date: today.clone(),
+                to_date: today.clone(),
+                domain: Domain::Passenger as i32,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        if let Some(day) = stats.days.first()
+            && (day.seizures, day.false_positives, day.nothing_found) == (1, 1, 0)
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "outcomes never counted: {stats:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // Another unit's officer neither lists nor reads these alerts.
     let mut alerts_beg = sandbox.unit_alerts(&OFFICER_BEG).await.unwrap();

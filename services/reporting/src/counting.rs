@@ -24,6 +24,11 @@ pub struct Counts {
     pub records: i64,
     pub hits: i64,
     pub alerts: i64,
+    pub seizures: i64,
+    pub nothing_found: i64,
+    pub false_positives: i64,
+    pub referred: i64,
+    pub not_controlled: i64,
 }
 
 impl AddAssign for Counts {
@@ -31,6 +36,11 @@ impl AddAssign for Counts {
         self.records += other.records;
         self.hits += other.hits;
         self.alerts += other.alerts;
+        self.seizures += other.seizures;
+        self.nothing_found += other.nothing_found;
+        self.false_positives += other.false_positives;
+        self.referred += other.referred;
+        self.not_controlled += other.not_controlled;
     }
 }
 
@@ -164,6 +174,45 @@ impl Counted for v1::AlertRaised {
             alerts: 1,
             ..Counts::default()
         };
+        tally.add(&alert.unit_id, day, domain, counts);
+        Ok(tally)
+    }
+}
+
+/// Outcomes: the result of the control an alert led to, counted on the day the alert was raised
+/// so that a day's alerts and their outcomes line up. Other updates count nothing.
+impl Counted for v1::AlertUpdated {
+    fn tally(&self, _units: &UnitDirectory) -> Result<Tally, HandlerError> {
+        let mut tally = Tally::default();
+        if self.action != "outcome_recorded" {
+            return Ok(tally);
+        }
+        let alert = self
+            .alert
+            .as_ref()
+            .ok_or_else(|| reject("alert is missing"))?;
+        if alert.unit_id.is_empty() {
+            return Err(reject(format!(
+                "alert {}: unit_id is empty",
+                alert.alert_id
+            )));
+        }
+        let domain = counted_domain(alert.domain)?;
+        let day = utc_day(alert.raised_at.as_ref(), "alert.raised_at")?;
+        let mut counts = Counts::default();
+        match v1::Outcome::try_from(alert.outcome) {
+            Ok(v1::Outcome::Seizure) => counts.seizures = 1,
+            Ok(v1::Outcome::NothingFound) => counts.nothing_found = 1,
+            Ok(v1::Outcome::FalsePositive) => counts.false_positives = 1,
+            Ok(v1::Outcome::Referred) => counts.referred = 1,
+            Ok(v1::Outcome::NotControlled) => counts.not_controlled = 1,
+            Ok(v1::Outcome::Unspecified) | Err(_) => {
+                return Err(reject(format!(
+                    "alert {}: outcome recorded without an outcome",
+                    alert.alert_id
+                )));
+            }
+        }
         tally.add(&alert.unit_id, day, domain, counts);
         Ok(tally)
     }
@@ -440,6 +489,47 @@ mod tests {
         let empty = v1::AlertRaised::default();
         assert!(matches!(
             empty.tally(&seed_units()),
+            Err(HandlerError::Reject(_))
+        ));
+    }
+
+    #[test]
+    fn recorded_outcomes_count_on_the_day_the_alert_was_raised() {
+        let raised_at = chrono::DateTime::parse_from_rfc3339("2026-03-01T23:30:00Z").unwrap();
+        let update = |action: &str, outcome: v1::Outcome| v1::AlertUpdated {
+            action: action.into(),
+            alert: Some(Alert {
+                unit_id: "jaitf-sjj".into(),
+                domain: Domain::Passenger as i32,
+                raised_at: Some(to_timestamp(raised_at.to_utc())),
+                outcome: outcome as i32,
+                ..Alert::default()
+            }),
+            ..Default::default()
+        };
+        let tally = update("outcome_recorded", v1::Outcome::Seizure)
+            .tally(&seed_units())
+            .unwrap();
+        let seizure = Counts {
+            seizures: 1,
+            ..Counts::default()
+        };
+        assert_eq!(
+            rows(&tally),
+            [("jaitf-sjj", day("2026-03-01"), Domain::Passenger, seizure)]
+        );
+        let tally = update("outcome_recorded", v1::Outcome::FalsePositive)
+            .tally(&seed_units())
+            .unwrap();
+        assert_eq!(rows(&tally)[0].3.false_positives, 1);
+        assert!(
+            update("acknowledged", v1::Outcome::Unspecified)
+                .tally(&seed_units())
+                .unwrap()
+                .is_empty()
+        );
+        assert!(matches!(
+            update("outcome_recorded", v1::Outcome::Unspecified).tally(&seed_units()),
             Err(HandlerError::Reject(_))
         ));
     }

@@ -2,10 +2,10 @@
 //! other services, and answers statistics queries.
 //!
 //! Implemented: `GetStatistics`, fed by durable consumers of `ApiReportAccepted` (records),
-//! `RiskAssessed` (hits) and `AlertRaised` (alerts). Declared for later issues (answer
-//! `UNIMPLEMENTED`): `RecordSeizure`, `ListSeizures`, `SendUnitMessage`, `ListUnitMessages`,
-//! `GetRuleHitRates`, `ExportStatistics`. The outcome counters (seizures, nothing found, false
-//! positives, referred, not controlled) stay zero until closed alerts are counted.
+//! `RiskAssessed` (hits), `AlertRaised` (alerts) and `AlertUpdated` (outcomes: seizures,
+//! nothing found, false positives, referred, not controlled — counted on the day the alert was
+//! raised). Declared for later issues (answer `UNIMPLEMENTED`): `RecordSeizure`, `ListSeizures`,
+//! `SendUnitMessage`, `ListUnitMessages`, `GetRuleHitRates`, `ExportStatistics`.
 
 pub mod counting;
 pub mod query;
@@ -19,7 +19,8 @@ use gatehouse_platform::{
     runtime::{RuntimeError, ServiceRuntime},
 };
 use gatehouse_proto::v1::{
-    AlertRaised, ApiReportAccepted, GetStatisticsRequest, GetStatisticsResponse, RiskAssessed,
+    AlertRaised, AlertUpdated, ApiReportAccepted, GetStatisticsRequest, GetStatisticsResponse,
+    RiskAssessed,
     reporting_service_server::{ReportingService, ReportingServiceServer},
 };
 use sqlx::PgPool;
@@ -34,6 +35,8 @@ static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 const RISK_ASSESSED: &str = "gatehouse.risk.>";
 /// Alerts raised for any unit.
 const ALERT_RAISED: &str = "gatehouse.alert.raised.>";
+/// Alert workflow steps; outcomes are counted.
+const ALERT_UPDATED: &str = "gatehouse.alert.updated.>";
 
 /// The `gatehouse-reporting` binary.
 pub fn main() -> std::process::ExitCode {
@@ -67,6 +70,12 @@ pub async fn run(
         StreamKind::Alerts,
         "alert-raised",
         ALERT_RAISED,
+    );
+    spawn_counter::<AlertUpdated>(
+        &mut runtime,
+        StreamKind::Alerts,
+        "alert-updated",
+        ALERT_UPDATED,
     );
     let service = Reporting {
         pool: runtime.pool.clone(),

@@ -48,6 +48,11 @@ async fn add(conn: &mut PgConnection, tally: &Tally) -> Result<(), sqlx::Error> 
     let mut records = Vec::with_capacity(tally.len());
     let mut hits = Vec::with_capacity(tally.len());
     let mut alerts = Vec::with_capacity(tally.len());
+    let mut seizures = Vec::with_capacity(tally.len());
+    let mut nothing_found = Vec::with_capacity(tally.len());
+    let mut false_positives = Vec::with_capacity(tally.len());
+    let mut referred = Vec::with_capacity(tally.len());
+    let mut not_controlled = Vec::with_capacity(tally.len());
     for (key, counts) in tally.rows() {
         // Counting rejects events without a known domain, so every key has one.
         let Some(domain) = domain_column(key.domain) else {
@@ -59,14 +64,26 @@ async fn add(conn: &mut PgConnection, tally: &Tally) -> Result<(), sqlx::Error> 
         records.push(counts.records);
         hits.push(counts.hits);
         alerts.push(counts.alerts);
+        seizures.push(counts.seizures);
+        nothing_found.push(counts.nothing_found);
+        false_positives.push(counts.false_positives);
+        referred.push(counts.referred);
+        not_controlled.push(counts.not_controlled);
     }
     sqlx::query(
-        "INSERT INTO daily_statistics (unit_id, day, domain, records, hits, alerts)
-         SELECT * FROM UNNEST($1::text[], $2::date[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])
+        "INSERT INTO daily_statistics (unit_id, day, domain, records, hits, alerts, seizures, nothing_found,
+             false_positives, referred, not_controlled)
+         SELECT * FROM UNNEST($1::text[], $2::date[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
+             $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
          ON CONFLICT (unit_id, day, domain) DO UPDATE SET
              records = daily_statistics.records + EXCLUDED.records,
              hits = daily_statistics.hits + EXCLUDED.hits,
-             alerts = daily_statistics.alerts + EXCLUDED.alerts",
+             alerts = daily_statistics.alerts + EXCLUDED.alerts,
+             seizures = daily_statistics.seizures + EXCLUDED.seizures,
+             nothing_found = daily_statistics.nothing_found + EXCLUDED.nothing_found,
+             false_positives = daily_statistics.false_positives + EXCLUDED.false_positives,
+             referred = daily_statistics.referred + EXCLUDED.referred,
+             not_controlled = daily_statistics.not_controlled + EXCLUDED.not_controlled",
     )
     .bind(&unit_ids)
     .bind(&days)
@@ -74,6 +91,11 @@ async fn add(conn: &mut PgConnection, tally: &Tally) -> Result<(), sqlx::Error> 
     .bind(&records)
     .bind(&hits)
     .bind(&alerts)
+    .bind(&seizures)
+    .bind(&nothing_found)
+    .bind(&false_positives)
+    .bind(&referred)
+    .bind(&not_controlled)
     .execute(conn)
     .await?;
     Ok(())

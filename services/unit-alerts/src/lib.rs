@@ -1,9 +1,9 @@
 //! Unit alerts: turns assessments with hits into alerts for the units covering the place of
 //! arrival (and units named by rules), and streams them to the units' dashboards.
 //!
-//! Implemented: `SubscribeAlerts` (resumable by sequence), `ListAlerts`, `GetAlert`,
-//! `AcknowledgeAlert`, `ListUnits`. Declared for later issues (answer `UNIMPLEMENTED`):
-//! `AssignAlert`, `RecordOutcome`.
+//! Implemented: `SubscribeAlerts` (resumable by sequence), `ListAlerts`, `GetAlert`, and the
+//! workflow `AcknowledgeAlert` → `AssignAlert` → `RecordOutcome` (each audited and announced as
+//! `AlertUpdated`), `ListUnits`.
 
 mod raise;
 mod store;
@@ -23,8 +23,9 @@ use gatehouse_platform::{
 };
 use gatehouse_proto::v1::{
     AcknowledgeAlertRequest, AcknowledgeAlertResponse, Alert, AlertStatus, AlertUpdated,
-    GetAlertRequest, GetAlertResponse, ListAlertsRequest, ListAlertsResponse, ListUnitsRequest,
-    ListUnitsResponse, SubscribeAlertsRequest, SubscribeAlertsResponse, Unit, UnitKind,
+    AssignAlertRequest, AssignAlertResponse, GetAlertRequest, GetAlertResponse, ListAlertsRequest,
+    ListAlertsResponse, ListUnitsRequest, ListUnitsResponse, Outcome, RecordOutcomeRequest,
+    RecordOutcomeResponse, SubscribeAlertsRequest, SubscribeAlertsResponse, Unit, UnitKind,
     unit_alerts_service_server::{UnitAlertsService, UnitAlertsServiceServer},
 };
 use sqlx::PgPool;
@@ -122,6 +123,68 @@ pub struct UnitAlerts {
     units: Arc<UnitDirectory>,
     latest: subscribe::LatestSequence,
     shutdown: tokio_util::sync::CancellationToken,
+}
+
+/// One step of an alert's workflow: new → acknowledged → assigned → closed with an outcome.
+#[derive(Debug, Clone, Copy)]
+enum Step<'a> {
+    Acknowledge,
+    Assign { assignee: &'a str },
+    Outcome { outcome: Outcome, notes: &'a str },
+}
+
+impl Step<'_> {
+    fn allowed_from(self, status: AlertStatus) -> bool {
+        match self {
+            Step::Acknowledge => status == AlertStatus::New,
+            Step::Assign { .. } | Step::Outcome { .. } => {
+                matches!(
+                    status,
+                    AlertStatus::New | AlertStatus::Acknowledged | AlertStatus::Assigned
+                )
+            }
+        }
+    }
+
+    fn status(self) -> AlertStatus {
+        match self {
+            Step::Acknowledge => AlertStatus::Acknowledged,
+            Step::Assign { .. } => AlertStatus::Assigned,
+            Step::Outcome { .. } => AlertStatus::Closed,
+        }
+    }
+
+    /// `AlertUpdated.action`, as other services read it.
+    fn action(self) -> &'static str {
+        match self {
+            Step::Acknowledge => "acknowledged",
+            Step::Assign { .. } => "assigned",
+            Step::Outcome { .. } => "outcome_recorded",
+        }
+    }
+
+    fn audit_action(self) -> &'static str {
+        match self {
+            Step::Acknowledge => "alert.acknowledge",
+            Step::Assign { .. } => "alert.assign",
+            Step::Outcome { .. } => "alert.outcome",
+        }
+    }
+
+    fn values(&self) -> store::StepValues<'_> {
+        match *self {
+            Step::Acknowledge => store::StepValues::default(),
+            Step::Assign { assignee } => store::StepValues {
+                assigned_to: Some(assignee),
+                ..Default::default()
+            },
+            Step::Outcome { outcome, notes } => store::StepValues {
+                outcome: Some(outcome),
+                outcome_notes: Some(notes),
+                ..Default::default()
+            },
+        }
+    }
 }
 
 /// Alerts carry personal data: only officers and supervisors of the alert's unit see them.
@@ -234,10 +297,73 @@ impl UnitAlertsService for UnitAlerts {
         let alert = self
             .visible_alert(&caller, &request.into_inner().alert_id)
             .await?;
-        let alert = self.acknowledge(&caller, alert).await?;
+        let alert = self.step(&caller, alert, Step::Acknowledge).await?;
         Ok(Response::new(AcknowledgeAlertResponse {
             alert: Some(alert),
         }))
+    }
+
+    async fn assign_alert(
+        &self,
+        request: Request<AssignAlertRequest>,
+    ) -> Result<Response<AssignAlertResponse>, Status> {
+        let caller = alert_reader(&request)?;
+        let req = request.into_inner();
+        let assignee = req.assignee.trim();
+        // Officers take alerts themselves; supervisors hand them to anyone of the unit.
+        let assignee = if assignee.is_empty() {
+            caller.subject.clone()
+        } else {
+            assignee.to_owned()
+        };
+        if assignee != caller.subject
+            && !caller.has_role(Role::Supervisor)
+            && !caller.has_role(Role::Admin)
+        {
+            return Err(Status::permission_denied(
+                "only a supervisor assigns alerts to someone else",
+            ));
+        }
+        let alert = self.visible_alert(&caller, &req.alert_id).await?;
+        let alert = self
+            .step(
+                &caller,
+                alert,
+                Step::Assign {
+                    assignee: &assignee,
+                },
+            )
+            .await?;
+        Ok(Response::new(AssignAlertResponse { alert: Some(alert) }))
+    }
+
+    async fn record_outcome(
+        &self,
+        request: Request<RecordOutcomeRequest>,
+    ) -> Result<Response<RecordOutcomeResponse>, Status> {
+        let caller = alert_reader(&request)?;
+        let req = request.into_inner();
+        let outcome = match Outcome::try_from(req.outcome) {
+            Ok(Outcome::Unspecified) | Err(_) => {
+                return Err(invalid_field("outcome", "is required"));
+            }
+            Ok(outcome) => outcome,
+        };
+        if req.notes.chars().count() > 4000 {
+            return Err(invalid_field("notes", "must be at most 4000 characters"));
+        }
+        let alert = self.visible_alert(&caller, &req.alert_id).await?;
+        let alert = self
+            .step(
+                &caller,
+                alert,
+                Step::Outcome {
+                    outcome,
+                    notes: req.notes.trim(),
+                },
+            )
+            .await?;
+        Ok(Response::new(RecordOutcomeResponse { alert: Some(alert) }))
     }
 
     async fn list_units(
@@ -283,24 +409,28 @@ impl UnitAlerts {
         Ok(alert)
     }
 
-    async fn acknowledge(&self, caller: &Caller, alert: Alert) -> Result<Alert, AlertsError> {
-        if alert.status != AlertStatus::New as i32 {
+    /// Applies one workflow step to an alert of the caller's unit, audits it and announces it.
+    async fn step(
+        &self,
+        caller: &Caller,
+        alert: Alert,
+        step: Step<'_>,
+    ) -> Result<Alert, AlertsError> {
+        let current = AlertStatus::try_from(alert.status).unwrap_or(AlertStatus::Unspecified);
+        if !step.allowed_from(current) {
             return Err(AlertsError::FailedPrecondition(format!(
-                "alert {} is {}, only new alerts can be acknowledged",
+                "alert {} is {}; it cannot be {}",
                 alert.alert_id,
-                AlertStatus::try_from(alert.status)
-                    .unwrap_or(AlertStatus::Unspecified)
-                    .as_str_name()
+                store::status_name(current),
+                step.action()
             )));
         }
         let id = uuid::Uuid::parse_str(&alert.alert_id)
             .map_err(|_| AlertsError::NotFound(alert.alert_id.clone()))?;
         let mut tx = self.pool.begin().await?;
-        let changed =
-            store::set_status(&mut tx, id, AlertStatus::New, AlertStatus::Acknowledged).await?;
-        if !changed {
+        if !store::step(&mut tx, id, current, step.status(), &step.values()).await? {
             return Err(AlertsError::FailedPrecondition(format!(
-                "alert {id} was changed meanwhile"
+                "alert {id} was changed meanwhile, read it again"
             )));
         }
         let updated = store::find_in(&mut tx, id)
@@ -311,7 +441,7 @@ impl UnitAlerts {
             AuditEntry {
                 actor: &caller.subject,
                 agency: &caller.agency,
-                action: "alert.acknowledge",
+                action: step.audit_action(),
                 resource_type: "alert",
                 resource_ids: vec![id.to_string()],
                 reason: None,
@@ -322,7 +452,7 @@ impl UnitAlerts {
             event_id: new_event_id(),
             occurred_at: Some(now_timestamp()),
             alert: Some(updated.clone()),
-            action: "acknowledged".into(),
+            action: step.action().into(),
             actor: caller.subject.clone(),
         };
         enqueue(
@@ -335,6 +465,7 @@ impl UnitAlerts {
         .await?;
         tx.commit().await?;
         self.relay.notify();
+        tracing::info!(alert_id = %id, action = step.action(), "alert updated");
         Ok(updated)
     }
 
@@ -361,5 +492,29 @@ impl UnitAlerts {
         )
         .await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workflow_moves_forward_and_closes_once() {
+        let outcome = Step::Outcome {
+            outcome: Outcome::Seizure,
+            notes: "",
+        };
+        let assign = Step::Assign { assignee: "o-1" };
+        assert!(Step::Acknowledge.allowed_from(AlertStatus::New));
+        assert!(!Step::Acknowledge.allowed_from(AlertStatus::Assigned));
+        assert!(assign.allowed_from(AlertStatus::Acknowledged));
+        assert!(outcome.allowed_from(AlertStatus::Assigned));
+        for step in [Step::Acknowledge, assign, outcome] {
+            assert!(!step.allowed_from(AlertStatus::Closed), "{step:?}");
+        }
+        assert_eq!(outcome.status(), AlertStatus::Closed);
+        assert_eq!(outcome.values().outcome, Some(Outcome::Seizure));
+        assert_eq!(assign.values().assigned_to, Some("o-1"));
     }
 }

@@ -150,19 +150,34 @@ pub async fn list(
     rows.iter().map(alert_from_row).collect()
 }
 
-/// Moves the alert from `from` to `to`; false when it was no longer in `from`.
-pub async fn set_status(
+/// What a workflow step writes besides the status.
+#[derive(Debug, Default)]
+pub struct StepValues<'a> {
+    pub assigned_to: Option<&'a str>,
+    pub outcome: Option<Outcome>,
+    pub outcome_notes: Option<&'a str>,
+}
+
+/// Moves the alert from `from` to `to` with `values`; false when it was no longer in `from`
+/// (someone else changed it meanwhile).
+pub async fn step(
     conn: &mut PgConnection,
     id: Uuid,
     from: AlertStatus,
     to: AlertStatus,
+    values: &StepValues<'_>,
 ) -> Result<bool, sqlx::Error> {
     let updated = sqlx::query(
-        "UPDATE alerts SET status = $3, updated_at = now() WHERE alert_id = $1 AND status = $2",
+        "UPDATE alerts SET status = $3, assigned_to = coalesce($4, assigned_to),
+             outcome = coalesce($5, outcome), outcome_notes = coalesce($6, outcome_notes), updated_at = now()
+         WHERE alert_id = $1 AND status = $2",
     )
     .bind(id)
     .bind(status_name(from))
     .bind(status_name(to))
+    .bind(values.assigned_to)
+    .bind(values.outcome.map(|o| o as i32))
+    .bind(values.outcome_notes)
     .execute(conn)
     .await?;
     Ok(updated.rows_affected() == 1)
