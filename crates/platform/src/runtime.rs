@@ -224,3 +224,18 @@ async fn run_until_signal(kind: ServiceKind, run: RunFn) -> Result<(), RuntimeEr
     }
     result
 }
+
+/// Defines `pub fn main() -> ExitCode` in a service library whose `run(config, listener,
+/// shutdown)` has the standard signature; the service's `src/main.rs` just calls it.
+#[macro_export]
+macro_rules! service_binary {
+    ($kind:ident) => {
+        /// The service binary: configuration from the environment, serve until SIGTERM/Ctrl-C.
+        pub fn main() -> std::process::ExitCode {
+            $crate::runtime::service_main(
+                $crate::config::ServiceKind::$kind,
+                |config, listener, shutdown| Box::pin(run(config, listener, shutdown)),
+            )
+        }
+    };
+}

@@ -16,13 +16,7 @@ use gatehouse_proto::v1::cargo_intake_service_server::{
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 
-/// The `gatehouse-cargo-intake` binary.
-pub fn main() -> std::process::ExitCode {
-    gatehouse_platform::runtime::service_main(
-        gatehouse_platform::config::ServiceKind::CargoIntake,
-        |config, listener, shutdown| Box::pin(run(config, listener, shutdown)),
-    )
-}
+gatehouse_platform::service_binary!(CargoIntake);
 
 pub async fn run(
     config: ServiceConfig,

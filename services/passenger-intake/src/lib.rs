@@ -29,13 +29,7 @@ use tonic::{Request, Response, Status, service::Routes};
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// The `gatehouse-passenger-intake` binary.
-pub fn main() -> std::process::ExitCode {
-    gatehouse_platform::runtime::service_main(
-        gatehouse_platform::config::ServiceKind::PassengerIntake,
-        |config, listener, shutdown| Box::pin(run(config, listener, shutdown)),
-    )
-}
+gatehouse_platform::service_binary!(PassengerIntake);
 
 /// Runs the service on `listener` until `shutdown`.
 pub async fn run(

@@ -38,13 +38,7 @@ const ALERT_RAISED: &str = "gatehouse.alert.raised.>";
 /// Alert workflow steps; outcomes are counted.
 const ALERT_UPDATED: &str = "gatehouse.alert.updated.>";
 
-/// The `gatehouse-reporting` binary.
-pub fn main() -> std::process::ExitCode {
-    gatehouse_platform::runtime::service_main(
-        gatehouse_platform::config::ServiceKind::Reporting,
-        |config, listener, shutdown| Box::pin(run(config, listener, shutdown)),
-    )
-}
+gatehouse_platform::service_binary!(Reporting);
 
 /// Runs the service on `listener` until `shutdown`.
 pub async fn run(

@@ -42,13 +42,7 @@ static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// How often replicas re-read rules even without a CONTROL event, in case one was missed.
 const RULE_REFRESH: Duration = Duration::from_secs(30);
 
-/// The `gatehouse-risk-targeting` binary.
-pub fn main() -> std::process::ExitCode {
-    gatehouse_platform::runtime::service_main(
-        gatehouse_platform::config::ServiceKind::RiskTargeting,
-        |config, listener, shutdown| Box::pin(run(config, listener, shutdown)),
-    )
-}
+gatehouse_platform::service_binary!(RiskTargeting);
 
 pub async fn run(
     config: ServiceConfig,

@@ -34,13 +34,7 @@ use tonic::{Request, Response, Status, service::Routes};
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// The `gatehouse-unit-alerts` binary.
-pub fn main() -> std::process::ExitCode {
-    gatehouse_platform::runtime::service_main(
-        gatehouse_platform::config::ServiceKind::UnitAlerts,
-        |config, listener, shutdown| Box::pin(run(config, listener, shutdown)),
-    )
-}
+gatehouse_platform::service_binary!(UnitAlerts);
 
 pub async fn run(
     config: ServiceConfig,
