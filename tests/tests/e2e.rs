@@ -103,6 +103,40 @@ fn travellers_of(request: &mut SubmitApiReportRequest) -> &mut Vec<Traveller> {
     &mut request.report.as_mut().unwrap().travellers
 }
 
+/// Today's passenger statistics of jaitf-sjj once `reached` holds (events are counted
+/// asynchronously); fails after 30 s.
+async fn statistics_when(
+    reporting: &mut gatehouse_proto::v1::reporting_service_client::ReportingServiceClient<
+        gatehouse_e2e::Authed,
+    >,
+    today: &str,
+    reached: impl Fn(&gatehouse_proto::v1::DailyStatistics) -> bool,
+) -> gatehouse_proto::v1::DailyStatistics {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let stats = reporting
+            .get_statistics(GetStatisticsRequest {
+                unit_ids: vec!["jaitf-sjj".into()],
+                from_date: today.to_owned(),
+                to_date: today.to_owned(),
+                domain: Domain::Passenger as i32,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        if let Some(day) = stats.days.first()
+            && reached(day)
+        {
+            return day.clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "statistics never got there: {stats:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn next_alert(stream: &mut Streaming<SubscribeAlertsResponse>) -> Alert {
     let message = tokio::time::timeout(Duration::from_secs(30), stream.next())
         .await
@@ -302,29 +336,10 @@ async fn flight_raises_alerts_for_its_unit_and_is_counted() {
     // Statistics count 4 records, 3 hits and 3 alerts for the unit today.
     let mut reporting = sandbox.reporting(&SUPERVISOR_SJJ).await.unwrap();
     let today = chrono::Utc::now().date_naive().to_string();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let day = loop {
-        let stats = reporting
-            .get_statistics(GetStatisticsRequest {
-                unit_ids: vec!["jaitf-sjj".into()],
-                from_date: today.clone(),
-                to_date: today.clone(),
-                domain: Domain::Passenger as i32,
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        if let Some(day) = stats.days.first()
-            && (day.records, day.hits, day.alerts) == (4, 3, 3)
-        {
-            break day.clone();
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "statistics never reached 4/3/3: {stats:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let day = statistics_when(&mut reporting, &today, |d| {
+        (d.records, d.hits, d.alerts) == (4, 3, 3)
+    })
+    .await;
     assert_eq!(
         (day.unit_id.as_str(), day.date.as_str()),
         ("jaitf-sjj", today.as_str())
@@ -379,29 +394,11 @@ async fn flight_raises_alerts_for_its_unit_and_is_counted() {
         .await
         .unwrap_err();
     assert_eq!(again.code(), Code::FailedPrecondition);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let stats = reporting
-            .get_statistics(GetStatisticsRequest {
-                unit_ids: vec!["jaitf-sjj".into()],
-                from_date: today.clone(),
-                to_date: today.clone(),
-                domain: Domain::Passenger as i32,
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        if let Some(day) = stats.days.first()
-            && (day.seizures, day.false_positives, day.nothing_found) == (1, 1, 0)
-        {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "outcomes never counted: {stats:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let day = statistics_when(&mut reporting, &today, |d| {
+        (d.seizures, d.false_positives, d.nothing_found) == (1, 1, 0)
+    })
+    .await;
+    assert_eq!((day.records, day.alerts), (4, 3));
 
     // Another unit's officer neither lists nor reads these alerts.
     let mut alerts_beg = sandbox.unit_alerts(&OFFICER_BEG).await.unwrap();

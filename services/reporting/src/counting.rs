@@ -154,21 +154,25 @@ impl Counted for v1::RiskAssessed {
     }
 }
 
+/// The alert of an alert event and the row it counts in: its unit, the UTC day it was raised,
+/// its domain.
+fn alert_row(alert: Option<&v1::Alert>) -> Result<(&v1::Alert, NaiveDate, Domain), HandlerError> {
+    let alert = alert.ok_or_else(|| reject("alert is missing"))?;
+    if alert.unit_id.is_empty() {
+        return Err(reject(format!(
+            "alert {}: unit_id is empty",
+            alert.alert_id
+        )));
+    }
+    let domain = counted_domain(alert.domain)?;
+    let day = utc_day(alert.raised_at.as_ref(), "alert.raised_at")?;
+    Ok((alert, day, domain))
+}
+
 /// Alerts: one for the unit it was raised for.
 impl Counted for v1::AlertRaised {
     fn tally(&self, _units: &UnitDirectory) -> Result<Tally, HandlerError> {
-        let alert = self
-            .alert
-            .as_ref()
-            .ok_or_else(|| reject("alert is missing"))?;
-        if alert.unit_id.is_empty() {
-            return Err(reject(format!(
-                "alert {}: unit_id is empty",
-                alert.alert_id
-            )));
-        }
-        let domain = counted_domain(alert.domain)?;
-        let day = utc_day(alert.raised_at.as_ref(), "alert.raised_at")?;
+        let (alert, day, domain) = alert_row(self.alert.as_ref())?;
         let mut tally = Tally::default();
         let counts = Counts {
             alerts: 1,
@@ -187,18 +191,7 @@ impl Counted for v1::AlertUpdated {
         if self.action != "outcome_recorded" {
             return Ok(tally);
         }
-        let alert = self
-            .alert
-            .as_ref()
-            .ok_or_else(|| reject("alert is missing"))?;
-        if alert.unit_id.is_empty() {
-            return Err(reject(format!(
-                "alert {}: unit_id is empty",
-                alert.alert_id
-            )));
-        }
-        let domain = counted_domain(alert.domain)?;
-        let day = utc_day(alert.raised_at.as_ref(), "alert.raised_at")?;
+        let (alert, day, domain) = alert_row(self.alert.as_ref())?;
         let mut counts = Counts::default();
         match v1::Outcome::try_from(alert.outcome) {
             Ok(v1::Outcome::Seizure) => counts.seizures = 1,
