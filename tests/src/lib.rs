@@ -6,7 +6,7 @@ use std::{collections::HashMap, future::Future, net::SocketAddr, pin::Pin, time:
 
 use anyhow::{Context, bail};
 use gatehouse_platform::{
-    auth::{Role, mint_hs256},
+    auth::{BearerToken, Role, mint_hs256},
     config::{ServiceConfig, ServiceKind},
     db,
     runtime::RuntimeError,
@@ -20,8 +20,7 @@ use gatehouse_proto::v1::{
 use tokio::{net::TcpListener, task::JoinHandle};
 use tokio_util::sync::CancellationToken;
 use tonic::{
-    metadata::MetadataValue,
-    service::{Interceptor, interceptor::InterceptedService},
+    service::interceptor::InterceptedService,
     transport::{Channel, Endpoint},
 };
 
@@ -65,23 +64,7 @@ pub struct Sandbox {
     tasks: Vec<(ServiceKind, JoinHandle<Result<(), RuntimeError>>)>,
 }
 
-/// Adds a bearer token to every call.
-#[derive(Clone)]
-pub struct Bearer(MetadataValue<tonic::metadata::Ascii>);
-
-impl Interceptor for Bearer {
-    fn call(
-        &mut self,
-        mut request: tonic::Request<()>,
-    ) -> Result<tonic::Request<()>, tonic::Status> {
-        request
-            .metadata_mut()
-            .insert("authorization", self.0.clone());
-        Ok(request)
-    }
-}
-
-pub type Authed = InterceptedService<Channel, Bearer>;
+pub type Authed = InterceptedService<Channel, BearerToken>;
 
 /// Who a client acts as.
 pub struct Identity<'a> {
@@ -198,11 +181,8 @@ impl Sandbox {
     }
 
     async fn authed(&self, kind: ServiceKind, identity: &Identity<'_>) -> anyhow::Result<Authed> {
-        let value = format!("Bearer {}", Self::token(identity)?).parse()?;
-        Ok(InterceptedService::new(
-            self.channel(kind).await?,
-            Bearer(value),
-        ))
+        let bearer = BearerToken::new(&Self::token(identity)?)?;
+        Ok(InterceptedService::new(self.channel(kind).await?, bearer))
     }
 
     pub async fn passenger_intake(

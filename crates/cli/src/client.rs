@@ -4,19 +4,17 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use gatehouse_platform::{
-    auth::{LOCAL_DEV_SECRET, Role, mint_hs256},
+    auth::{BearerToken, LOCAL_DEV_SECRET, Role, mint_hs256},
     config::ServiceKind,
-    telemetry,
 };
 use tonic::{
-    Request, Status,
-    metadata::{Ascii, MetadataValue},
-    service::{Interceptor, interceptor::InterceptedService},
+    Status,
+    service::interceptor::InterceptedService,
     transport::{Channel, Endpoint},
 };
 
 /// A channel that sends the bearer token (and the current trace context) on every call.
-pub type AuthChannel = InterceptedService<Channel, Bearer>;
+pub type AuthChannel = InterceptedService<Channel, BearerToken>;
 
 /// Service URLs of `demo` (and other commands that talk to the whole platform).
 #[derive(Debug, Clone, clap::Args)]
@@ -60,30 +58,7 @@ pub async fn connect(url: &str, timeout: Duration) -> Result<Channel> {
 /// Connects and wraps the channel with the bearer token.
 pub async fn connect_authed(url: &str, token: &str) -> Result<AuthChannel> {
     let channel = connect(url, Duration::from_secs(5)).await?;
-    Ok(InterceptedService::new(channel, Bearer::new(token)?))
-}
-
-/// Adds `authorization: Bearer <token>` and the W3C trace context to every request.
-#[derive(Clone)]
-pub struct Bearer(MetadataValue<Ascii>);
-
-impl Bearer {
-    pub fn new(token: &str) -> Result<Self> {
-        let value = format!("Bearer {}", token.trim())
-            .parse()
-            .context("token is not valid header text")?;
-        Ok(Self(value))
-    }
-}
-
-impl Interceptor for Bearer {
-    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        request
-            .metadata_mut()
-            .insert("authorization", self.0.clone());
-        telemetry::inject_grpc(request.metadata_mut());
-        Ok(request)
-    }
+    Ok(InterceptedService::new(channel, BearerToken::new(token)?))
 }
 
 /// Same variable the services verify with, so a minted token is accepted by the local stack.

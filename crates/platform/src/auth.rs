@@ -334,6 +334,30 @@ impl tonic::service::Interceptor for AuthInterceptor {
     }
 }
 
+/// Client side: sends `authorization: Bearer <token>` and the current W3C trace context with
+/// every call (CLI, tests, other services' clients).
+#[derive(Clone)]
+pub struct BearerToken(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+impl BearerToken {
+    pub fn new(token: &str) -> Result<Self, AuthError> {
+        format!("Bearer {}", token.trim())
+            .parse()
+            .map(Self)
+            .map_err(|_| AuthError::Sign("token is not valid header text".into()))
+    }
+}
+
+impl tonic::service::Interceptor for BearerToken {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
+        crate::telemetry::inject_grpc(request.metadata_mut());
+        Ok(request)
+    }
+}
+
 /// The caller attached by [`AuthInterceptor`].
 pub fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
     request

@@ -173,12 +173,6 @@ pub async fn begin_once(
     }
 }
 
-/// A proto enum value's name in lowercase without its type prefix, as stored in columns:
-/// `label(Severity::High.as_str_name(), "SEVERITY_")` is `high`.
-pub fn label(proto_name: &str, prefix: &str) -> String {
-    proto_name.trim_start_matches(prefix).to_ascii_lowercase()
-}
-
 /// One line of the append-only audit log.
 #[derive(Debug, Clone)]
 pub struct AuditEntry<'a> {

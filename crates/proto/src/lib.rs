@@ -15,6 +15,35 @@ pub mod v1 {
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/gatehouse_descriptor.bin"));
 
+/// Enum values as stored in columns and read by rules: the proto name in lowercase without its
+/// type prefix (`DOCUMENT_TYPE_ID_CARD` → `id_card`).
+pub mod labels {
+    use super::v1;
+
+    pub fn label(proto_name: &str, prefix: &str) -> String {
+        proto_name.trim_start_matches(prefix).to_ascii_lowercase()
+    }
+
+    pub fn document_type(value: i32) -> String {
+        let kind = v1::DocumentType::try_from(value).unwrap_or(v1::DocumentType::Unspecified);
+        label(kind.as_str_name(), "DOCUMENT_TYPE_")
+    }
+
+    pub fn domain(value: i32) -> String {
+        let domain = v1::Domain::try_from(value).unwrap_or(v1::Domain::Unspecified);
+        label(domain.as_str_name(), "DOMAIN_")
+    }
+
+    /// `passenger`, `crew` or `in_transit`; a carrier that leaves the role out lists a passenger.
+    pub fn traveller_role(value: i32) -> &'static str {
+        match v1::TravellerRole::try_from(value).unwrap_or(v1::TravellerRole::Unspecified) {
+            v1::TravellerRole::Unspecified | v1::TravellerRole::Passenger => "passenger",
+            v1::TravellerRole::Crew => "crew",
+            v1::TravellerRole::InTransit => "in_transit",
+        }
+    }
+}
+
 /// `Debug` for messages that hold personal data (names, documents, contacts, payment, raw
 /// messages): prints the type only, so a stray `{:?}` in a log or span cannot leak them.
 macro_rules! personal_data {
@@ -53,7 +82,25 @@ personal_data!(
 
 #[cfg(test)]
 mod tests {
-    use super::v1;
+    use super::{labels, v1};
+
+    #[test]
+    fn labels_drop_the_type_prefix() {
+        assert_eq!(
+            labels::document_type(v1::DocumentType::IdCard as i32),
+            "id_card"
+        );
+        assert_eq!(labels::domain(v1::Domain::Passenger as i32), "passenger");
+        assert_eq!(labels::domain(99), "unspecified");
+        assert_eq!(
+            labels::traveller_role(v1::TravellerRole::Unspecified as i32),
+            "passenger"
+        );
+        assert_eq!(
+            labels::traveller_role(v1::TravellerRole::InTransit as i32),
+            "in_transit"
+        );
+    }
 
     #[test]
     fn personal_data_never_prints() {

@@ -1,7 +1,10 @@
 //! SQL of the passenger intake schema.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use gatehouse_proto::v1::{DocumentType, FlightDirection, Sex, TravellerRole};
+use gatehouse_proto::{
+    labels,
+    v1::{FlightDirection, Sex},
+};
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
@@ -15,11 +18,12 @@ pub async fn insert_report(
     valid: &ValidReport,
 ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     let flight = valid.report.flight.clone().unwrap_or_default();
-    let direction = FlightDirection::try_from(flight.direction)
-        .unwrap_or(FlightDirection::Unspecified)
-        .as_str_name()
-        .trim_start_matches("FLIGHT_DIRECTION_")
-        .to_ascii_lowercase();
+    let direction = labels::label(
+        FlightDirection::try_from(flight.direction)
+            .unwrap_or(FlightDirection::Unspecified)
+            .as_str_name(),
+        "FLIGHT_DIRECTION_",
+    );
     let row = sqlx::query(
         "INSERT INTO api_reports (report_id, agency, message_id, sender, carrier, flight_number,
              departure_airport, arrival_airport, departure_date, direction, scheduled_departure,
@@ -90,17 +94,16 @@ pub async fn insert_travellers(
         let position = i32::try_from(index).unwrap_or(i32::MAX);
         positions.push(position);
         refs.push(traveller.traveller_ref.clone());
-        roles.push(role_name(traveller.role));
+        roles.push(labels::traveller_role(traveller.role));
         surnames.push(traveller.surname.clone());
         given.push(traveller.given_names.clone());
         births.push(dates.date_of_birth);
-        sexes.push(
+        sexes.push(labels::label(
             Sex::try_from(traveller.sex)
                 .unwrap_or(Sex::Unspecified)
-                .as_str_name()
-                .trim_start_matches("SEX_")
-                .to_ascii_lowercase(),
-        );
+                .as_str_name(),
+            "SEX_",
+        ));
         nationalities.push(traveller.nationality.clone());
         residences.push(traveller.country_of_residence.clone());
         birthplaces.push(traveller.place_of_birth.clone());
@@ -112,7 +115,7 @@ pub async fn insert_travellers(
         {
             doc_travellers.push(traveller_ids[index]);
             doc_positions.push(i32::try_from(doc_index).unwrap_or(i32::MAX));
-            doc_types.push(document_type_name(document.r#type));
+            doc_types.push(labels::document_type(document.r#type));
             doc_numbers.push(document.number.clone());
             doc_countries.push(document.issuing_country.clone());
             doc_expiries.push(*expiry);
@@ -189,21 +192,4 @@ pub async fn find_by_message_id(
         received_at: row.try_get("received_at")?,
         traveller_count: row.try_get("traveller_count")?,
     })
-}
-
-/// Lowercase role name (`passenger`, `crew`, `in_transit`); unspecified counts as passenger.
-pub fn role_name(role: i32) -> String {
-    match TravellerRole::try_from(role).unwrap_or(TravellerRole::Unspecified) {
-        TravellerRole::Unspecified | TravellerRole::Passenger => "passenger".into(),
-        TravellerRole::Crew => "crew".into(),
-        TravellerRole::InTransit => "in_transit".into(),
-    }
-}
-
-fn document_type_name(kind: i32) -> String {
-    DocumentType::try_from(kind)
-        .unwrap_or(DocumentType::Unspecified)
-        .as_str_name()
-        .trim_start_matches("DOCUMENT_TYPE_")
-        .to_ascii_lowercase()
 }

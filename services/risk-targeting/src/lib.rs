@@ -165,16 +165,6 @@ fn analyst<T>(request: &Request<T>) -> Result<Caller, Status> {
     Ok(caller)
 }
 
-/// Lowercase role name as rules see it.
-pub fn role_name(role: i32) -> &'static str {
-    use gatehouse_proto::v1::TravellerRole;
-    match TravellerRole::try_from(role).unwrap_or(TravellerRole::Unspecified) {
-        TravellerRole::Unspecified | TravellerRole::Passenger => "passenger",
-        TravellerRole::Crew => "crew",
-        TravellerRole::InTransit => "in_transit",
-    }
-}
-
 #[tonic::async_trait]
 impl RiskTargetingService for RiskTargeting {
     async fn create_watchlist(

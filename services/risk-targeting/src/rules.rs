@@ -242,11 +242,12 @@ pub fn validate_definition(
 macro_rules! enum_names {
     ($to_name:ident, $from_name:ident, $ty:ident, $prefix:literal) => {
         pub fn $to_name(value: i32) -> String {
-            $ty::try_from(value)
-                .unwrap_or($ty::Unspecified)
-                .as_str_name()
-                .trim_start_matches($prefix)
-                .to_ascii_lowercase()
+            gatehouse_proto::labels::label(
+                $ty::try_from(value)
+                    .unwrap_or($ty::Unspecified)
+                    .as_str_name(),
+                $prefix,
+            )
         }
 
         pub fn $from_name(name: String) -> $ty {

@@ -160,18 +160,19 @@ pub async fn assess_report(
         } else {
             traveller.documents.iter().map(Some).collect()
         };
-        let evaluations: Vec<(Option<&TravelDocument>, PassengerFacts)> = documents
-            .into_iter()
-            .map(|document| {
-                (
-                    document,
-                    passenger_facts(traveller, document, flight, departure),
-                )
-            })
+        let facts: Vec<PassengerFacts> = documents
+            .iter()
+            .map(|document| passenger_facts(traveller, *document, flight, departure))
+            .collect();
+        // The CEL context is built once per document and shared by every rule.
+        let evaluations: Vec<(Option<&TravelDocument>, Evaluation<'_>)> = documents
+            .iter()
+            .zip(&facts)
+            .map(|(document, facts)| (*document, Evaluation::passenger(facts)))
             .collect();
         for rule in live_rules.iter().filter(|r| r.in_force(received)) {
-            for (document, facts) in &evaluations {
-                match Evaluation::passenger(facts).evaluate(&rule.compiled) {
+            for (document, evaluation) in &evaluations {
+                match evaluation.evaluate(&rule.compiled) {
                     Ok(Some(evidence)) => {
                         if let Some(document) = document {
                             matched_document.get_or_insert(document);
@@ -339,7 +340,7 @@ pub fn passenger_facts(
 ) -> PassengerFacts {
     let text = |s: &str| Fact::Text(s.to_owned());
     let mut facts = PassengerFacts::default();
-    let role = crate::role_name(traveller.role);
+    let role = gatehouse_proto::labels::traveller_role(traveller.role);
     let sex = match gatehouse_proto::v1::Sex::try_from(traveller.sex) {
         Ok(gatehouse_proto::v1::Sex::Female) => "F",
         Ok(gatehouse_proto::v1::Sex::Male) => "M",
@@ -364,11 +365,7 @@ pub fn passenger_facts(
         facts.traveller.insert("age", Fact::Int(i64::from(age)));
     }
     if let Some(document) = document {
-        let kind = gatehouse_proto::v1::DocumentType::try_from(document.r#type)
-            .unwrap_or(gatehouse_proto::v1::DocumentType::Unspecified)
-            .as_str_name()
-            .trim_start_matches("DOCUMENT_TYPE_")
-            .to_ascii_lowercase();
+        let kind = gatehouse_proto::labels::document_type(document.r#type);
         facts.document = BTreeMap::from([
             ("type", Fact::Text(kind)),
             ("issuing_country", text(&document.issuing_country)),
@@ -431,7 +428,7 @@ fn traveller_summary(
         departure_airport: flight.departure_airport.clone(),
         arrival_airport: flight.arrival_airport.clone(),
         departure_date: flight.departure_date.clone(),
-        role: crate::role_name(traveller.role).to_owned(),
+        role: gatehouse_proto::labels::traveller_role(traveller.role).to_owned(),
         report_id: report_id.to_owned(),
     }
 }

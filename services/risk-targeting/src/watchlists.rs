@@ -9,9 +9,12 @@ use gatehouse_platform::{
     events::{from_timestamp, new_event_id, now_timestamp, to_timestamp},
     outbox::{Relay, enqueue},
 };
-use gatehouse_proto::v1::{
-    AddWatchlistEntriesRequest, AddWatchlistEntriesResponse, CreateWatchlistRequest, DocumentType,
-    Watchlist, WatchlistChangeKind, WatchlistChanged, WatchlistKind,
+use gatehouse_proto::{
+    labels,
+    v1::{
+        AddWatchlistEntriesRequest, AddWatchlistEntriesResponse, CreateWatchlistRequest,
+        DocumentType, Watchlist, WatchlistChangeKind, WatchlistChanged, WatchlistKind,
+    },
 };
 use sqlx::{PgConnection, PgPool, Row, postgres::PgRow};
 use uuid::Uuid;
@@ -22,11 +25,8 @@ use crate::{TargetingError, rules::severity_name};
 const MAX_ENTRIES: usize = 10_000;
 
 fn kind_name(kind: i32) -> String {
-    WatchlistKind::try_from(kind)
-        .unwrap_or(WatchlistKind::Unspecified)
-        .as_str_name()
-        .trim_start_matches("WATCHLIST_KIND_")
-        .to_ascii_lowercase()
+    let kind = WatchlistKind::try_from(kind).unwrap_or(WatchlistKind::Unspecified);
+    labels::label(kind.as_str_name(), "WATCHLIST_KIND_")
 }
 
 fn watchlist_from_row(row: &PgRow) -> Result<Watchlist, sqlx::Error> {
@@ -244,13 +244,7 @@ pub async fn add_entries(
             )
             .bind(entry_id)
             .bind(i32::try_from(position).unwrap_or(i32::MAX))
-            .bind(
-                DocumentType::try_from(document.r#type)
-                    .unwrap_or(DocumentType::Unspecified)
-                    .as_str_name()
-                    .trim_start_matches("DOCUMENT_TYPE_")
-                    .to_ascii_lowercase(),
-            )
+            .bind(labels::document_type(document.r#type))
             .bind(document.number.trim())
             .bind(normalize_document_number(&document.number).unwrap_or_default())
             .bind(document.issuing_country.trim().to_ascii_uppercase())

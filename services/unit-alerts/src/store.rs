@@ -10,23 +10,12 @@ use uuid::Uuid;
 const COLUMNS: &str = "alert_id, sequence, unit_id, status, raised_at, updated_at, assigned_to, outcome, outcome_notes, raised";
 
 pub fn status_name(status: AlertStatus) -> String {
-    status
-        .as_str_name()
-        .trim_start_matches("ALERT_STATUS_")
-        .to_ascii_lowercase()
+    gatehouse_proto::labels::label(status.as_str_name(), "ALERT_STATUS_")
 }
 
 fn status_from_name(name: &str) -> AlertStatus {
     AlertStatus::from_str_name(&format!("ALERT_STATUS_{}", name.to_ascii_uppercase()))
         .unwrap_or(AlertStatus::Unspecified)
-}
-
-pub fn domain_name(domain: i32) -> String {
-    Domain::try_from(domain)
-        .unwrap_or(Domain::Unspecified)
-        .as_str_name()
-        .trim_start_matches("DOMAIN_")
-        .to_ascii_lowercase()
 }
 
 /// The alert as raised, with its current workflow state laid over it.
@@ -71,7 +60,7 @@ pub async fn insert(conn: &mut PgConnection, alert: &Alert) -> Result<Option<Ale
     )))
     .bind(id)
     .bind(&alert.unit_id)
-    .bind(domain_name(alert.domain))
+    .bind(gatehouse_proto::labels::domain(alert.domain))
     .bind(alert.severity)
     .bind(alert.score)
     .bind(&alert.assessment_id)
@@ -132,7 +121,7 @@ pub async fn list(
     let status = (filter.status != AlertStatus::Unspecified).then(|| status_name(filter.status));
     let domain = (Domain::try_from(filter.domain).unwrap_or(Domain::Unspecified)
         != Domain::Unspecified)
-        .then(|| domain_name(filter.domain));
+        .then(|| gatehouse_proto::labels::domain(filter.domain));
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM alerts
          WHERE unit_id = ANY($1) AND sequence < $2 AND ($3::text IS NULL OR status = $3)
