@@ -25,6 +25,7 @@ const PERSONAL: &[&str] = &[
     "SubmitPnrgovRequest",
     "SubmitCuscarRequest",
     "SubmitCargoImpRequest",
+    "ImportWatchlistRequest",
 ];
 
 fn main() -> io::Result<()> {

@@ -20,6 +20,11 @@ use tokio_stream::StreamExt;
 use tonic::{Code, Streaming};
 use tonic_types::StatusExt;
 
+mod alerts;
+mod intake;
+mod load;
+mod rules_auth;
+
 const ANALYST: Identity = Identity {
     subject: "analyst-1",
     agency: "ba-ibm",

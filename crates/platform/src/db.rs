@@ -3,8 +3,8 @@
 use std::str::FromStr;
 
 use sqlx::{
-    AssertSqlSafe, ConnectOptions, Connection, PgPool,
-    migrate::Migrator,
+    ConnectOptions, Connection, PgPool,
+    migrate::{Migration, Migrator},
     postgres::{PgConnectOptions, PgPoolOptions},
 };
 
@@ -41,10 +41,10 @@ pub async fn connect(config: &DatabaseConfig) -> Result<PgPool, DbError> {
         }
         Err(e) => return Err(e.into()),
     };
-    sqlx::query(AssertSqlSafe(format!(
+    sqlx::query(&format!(
         "CREATE SCHEMA IF NOT EXISTS \"{}\"",
         config.schema
-    )))
+    ))
     .execute(&mut conn)
     .await?;
     conn.close().await?;
@@ -62,7 +62,7 @@ async fn create_database(options: &PgConnectOptions) -> Result<(), DbError> {
         return Err(DbError::Identifier(name));
     }
     let mut admin = options.clone().database("postgres").connect().await?;
-    match sqlx::query(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+    match sqlx::query(&format!("CREATE DATABASE \"{name}\""))
         .execute(&mut admin)
         .await
     {
@@ -76,12 +76,26 @@ async fn create_database(options: &PgConnectOptions) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Platform migrations are numbered above this in `_sqlx_migrations`, so they never collide with
+/// a service's own (`0001_…`) in the one table sqlx 0.8 keeps per schema.
+const PLATFORM_VERSION_BASE: i64 = 1_000_000_000;
+
 /// Applies the platform tables, then the service's own migrations, inside its schema.
 pub async fn migrate(pool: &PgPool, service_migrations: &Migrator) -> Result<(), DbError> {
-    let mut platform = Migrator::with_migrations(PLATFORM_MIGRATOR.migrations.to_vec());
-    platform.dangerous_set_table_name("_platform_migrations");
-    platform.run(pool).await?;
-    service_migrations.run(pool).await?;
+    // One migrator, platform first: sqlx applies what is missing in this order.
+    let migrations: Vec<Migration> = PLATFORM_MIGRATOR
+        .iter()
+        .map(|m| Migration {
+            version: PLATFORM_VERSION_BASE + m.version,
+            ..m.clone()
+        })
+        .chain(service_migrations.iter().cloned())
+        .collect();
+    let migrator = Migrator {
+        migrations: migrations.into(),
+        ..Migrator::DEFAULT
+    };
+    migrator.run(pool).await?;
     Ok(())
 }
 
@@ -116,13 +130,48 @@ pub async fn drop_scratch_database(url: &str, name: &str) -> Result<(), DbError>
     }
     let options = PgConnectOptions::from_str(url).map_err(|e| DbError::Url(e.to_string()))?;
     let mut admin = options.database("postgres").connect().await?;
-    sqlx::query(AssertSqlSafe(format!(
+    sqlx::query(&format!(
         "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-    )))
+    ))
     .execute(&mut admin)
     .await?;
     admin.close().await?;
     Ok(())
+}
+
+/// True when `error` says the database could not be reached or could not serve (connection
+/// refused or lost, pool timeout, server shutting down, out of resources, serialization
+/// conflicts): worth retrying later, never the fault of the data.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+            // 08 connection exception, 53 insufficient resources, 57P admin/crash shutdown,
+            // 40001/40P01 serialization failure and deadlock: all pass with time.
+            code.starts_with("08")
+                || code.starts_with("53")
+                || code.starts_with("57P")
+                || code == "40001"
+                || code == "40P01"
+        }),
+        _ => false,
+    }
+}
+
+/// The gRPC status for a database failure: `UNAVAILABLE` (retry) when the database is out of
+/// reach, else a masked `INTERNAL`.
+pub fn status(error: &sqlx::Error) -> tonic::Status {
+    if is_unavailable(error) {
+        tracing::warn!(%error, "database unavailable");
+        tonic::Status::unavailable("database unavailable, retry later")
+    } else {
+        crate::error::internal(error)
+    }
 }
 
 #[cfg(test)]

@@ -78,6 +78,7 @@ personal_data!(
     SubmitPnrgovRequest,
     SubmitCuscarRequest,
     SubmitCargoImpRequest,
+    ImportWatchlistRequest,
 );
 
 #[cfg(test)]

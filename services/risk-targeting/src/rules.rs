@@ -45,9 +45,9 @@ impl RuleSet {
 
     /// Re-reads the live passenger rules from the database.
     pub async fn reload(&self, pool: &PgPool) -> Result<usize, sqlx::Error> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM rules WHERE status IN ('shadow', 'active') AND domain = 'passenger'"
-        )))
+        ))
         .fetch_all(pool)
         .await?;
         let mut live = Vec::with_capacity(rows.len());
@@ -144,10 +144,10 @@ pub async fn find(
     rule_id: &str,
     version: u32,
 ) -> Result<Option<Rule>, sqlx::Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM rules WHERE rule_id = $1 AND ($2 = 0 OR version = $2)
          ORDER BY version DESC LIMIT 1"
-    )))
+    ))
     .bind(rule_id)
     .bind(i32::try_from(version).unwrap_or(i32::MAX))
     .fetch_optional(conn)
@@ -163,12 +163,12 @@ pub async fn list(
 ) -> Result<Vec<Rule>, sqlx::Error> {
     let domain = (domain != Domain::Unspecified).then(|| domain_name(domain as i32));
     let status = (status != RuleStatus::Unspecified).then(|| status_name(status as i32));
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM rules r
          WHERE ($1::text IS NULL OR domain = $1) AND ($2::text IS NULL OR status = $2)
            AND ($3 OR version = (SELECT max(version) FROM rules l WHERE l.rule_id = r.rule_id))
          ORDER BY rule_id, version"
-    )))
+    ))
     .bind(domain)
     .bind(status)
     .bind(all_versions)

@@ -114,9 +114,9 @@ pub async fn create(
 }
 
 async fn fetch(conn: &mut PgConnection, id: Uuid) -> Result<Watchlist, TargetingError> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = sqlx::query(&format!(
         "{SELECT_WATCHLIST} WHERE w.watchlist_id = $1"
-    )))
+    ))
     .bind(id)
     .fetch_optional(conn)
     .await?
@@ -128,9 +128,9 @@ pub async fn list(pool: &PgPool, kind: i32) -> Result<Vec<Watchlist>, TargetingE
     let kind = (WatchlistKind::try_from(kind).unwrap_or(WatchlistKind::Unspecified)
         != WatchlistKind::Unspecified)
         .then(|| kind_name(kind));
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = sqlx::query(&format!(
         "{SELECT_WATCHLIST} WHERE $1::text IS NULL OR w.kind = $1 ORDER BY w.name"
-    )))
+    ))
     .bind(kind)
     .fetch_all(pool)
     .await?;

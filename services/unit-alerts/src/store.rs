@@ -52,12 +52,12 @@ pub async fn max_sequence(pool: &PgPool) -> Result<i64, sqlx::Error> {
 /// stored alert (with its sequence) when new. The caller holds the sequence lock.
 pub async fn insert(conn: &mut PgConnection, alert: &Alert) -> Result<Option<Alert>, sqlx::Error> {
     let id = Uuid::parse_str(&alert.alert_id).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = sqlx::query(&format!(
         "INSERT INTO alerts (alert_id, sequence, unit_id, domain, status, severity, score, assessment_id, location, raised)
          VALUES ($1, nextval('alert_sequence'), $2, $3, 'new', $4, $5, $6, $7, $8)
          ON CONFLICT (assessment_id, unit_id) DO NOTHING
          RETURNING {COLUMNS}"
-    )))
+    ))
     .bind(id)
     .bind(&alert.unit_id)
     .bind(gatehouse_proto::labels::domain(alert.domain))
@@ -77,9 +77,9 @@ pub async fn find(pool: &PgPool, id: Uuid) -> Result<Option<Alert>, sqlx::Error>
 }
 
 pub async fn find_in(conn: &mut PgConnection, id: Uuid) -> Result<Option<Alert>, sqlx::Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let row = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM alerts WHERE alert_id = $1"
-    )))
+    ))
     .bind(id)
     .fetch_optional(conn)
     .await?;
@@ -93,9 +93,9 @@ pub async fn after(
     after: i64,
     limit: i64,
 ) -> Result<Vec<Alert>, sqlx::Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM alerts WHERE unit_id = ANY($1) AND sequence > $2 ORDER BY sequence LIMIT $3"
-    )))
+    ))
     .bind(units)
     .bind(after)
     .bind(limit)
@@ -122,12 +122,12 @@ pub async fn list(
     let domain = (Domain::try_from(filter.domain).unwrap_or(Domain::Unspecified)
         != Domain::Unspecified)
         .then(|| gatehouse_proto::labels::domain(filter.domain));
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM alerts
          WHERE unit_id = ANY($1) AND sequence < $2 AND ($3::text IS NULL OR status = $3)
            AND ($4::text IS NULL OR domain = $4) AND severity >= $5
          ORDER BY sequence DESC LIMIT $6"
-    )))
+    ))
     .bind(filter.units)
     .bind(before)
     .bind(status)
