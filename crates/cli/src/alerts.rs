@@ -5,7 +5,8 @@ use std::{fmt::Write as _, time::Duration};
 use anyhow::{Result, bail};
 use gatehouse_platform::{auth::Role, config::ServiceKind};
 use gatehouse_proto::v1::{
-    Alert, Hit, HitKind, Severity, Subject, SubscribeAlertsRequest, subject,
+    Alert, AlertAction, AlertStatus, DocumentType, Hit, HitKind, Outcome, Severity, Subject,
+    SubscribeAlertsRequest, subject, subscribe_alerts_response::Event,
     unit_alerts_service_client::UnitAlertsServiceClient,
 };
 use tonic::Code;
@@ -14,7 +15,7 @@ use crate::client;
 
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum AlertsCommand {
-    /// Prints the alerts of units as they are raised, until Ctrl-C.
+    /// Prints the alerts of units as they are raised or updated, until Ctrl-C.
     Tail(TailArgs),
 }
 
@@ -23,9 +24,13 @@ pub struct TailArgs {
     /// Unit to follow; repeatable.
     #[arg(long = "unit", value_name = "UNIT", required = true)]
     pub units: Vec<String>,
-    /// Replay alerts with a sequence greater than this first; without it only new alerts.
-    #[arg(long, value_name = "SEQUENCE")]
-    pub after: Option<u64>,
+    /// Resume after this cursor (printed with each alert): replays what changed since, then
+    /// follows. Without it only new changes.
+    #[arg(long, value_name = "CURSOR")]
+    pub cursor: Option<String>,
+    /// Print heartbeats too (on stderr), to see that a quiet stream is alive.
+    #[arg(long)]
+    pub heartbeats: bool,
     /// unit-alerts gRPC URL.
     #[arg(long, env = "GATEHOUSE_UNIT_ALERTS_URL", default_value_t = client::default_url(ServiceKind::UnitAlerts))]
     pub addr: String,
@@ -40,26 +45,21 @@ pub async fn run(command: &AlertsCommand) -> Result<()> {
 }
 
 async fn tail(args: &TailArgs) -> Result<()> {
-    let token = client::token_for("cli-officer", &[Role::Officer], &args.units)?;
-    let mut cursor = args.after;
+    let mut cursor = args.cursor.clone().unwrap_or_default();
     eprintln!(
         "following alerts of {} at {} (Ctrl-C to stop)",
         args.units.join(", "),
         args.addr
     );
     loop {
-        match follow(args, &token, &mut cursor).await {
+        // A fresh token each time: the stream ends when the previous one expires.
+        let token = client::token_for("cli-officer", &[Role::Officer], &args.units)?;
+        let mut delivered = false;
+        match follow(args, &token, &mut cursor, &mut delivered).await {
             Ok(()) => eprintln!("alert stream ended; reconnecting in {RETRY:?}"),
             Err(error) => {
-                // Retrying cannot fix a refused token, a bad request or a missing RPC.
                 if let Some(status) = error.downcast_ref::<tonic::Status>()
-                    && matches!(
-                        status.code(),
-                        Code::Unauthenticated
-                            | Code::PermissionDenied
-                            | Code::InvalidArgument
-                            | Code::Unimplemented
-                    )
+                    && !retryable(status.code(), delivered)
                 {
                     bail!(
                         "SubscribeAlerts failed: {:?}: {}",
@@ -74,28 +74,98 @@ async fn tail(args: &TailArgs) -> Result<()> {
     }
 }
 
-/// Subscribes from `cursor` and prints alerts until the stream ends, advancing the cursor.
-async fn follow(args: &TailArgs, token: &str, cursor: &mut Option<u64>) -> Result<()> {
+/// Retrying cannot fix a refused token, a bad request or a missing RPC; a token that expired on
+/// a stream that was serving is renewed by reconnecting.
+fn retryable(code: Code, delivered: bool) -> bool {
+    match code {
+        Code::Unauthenticated => delivered,
+        Code::PermissionDenied | Code::InvalidArgument | Code::Unimplemented => false,
+        _ => true,
+    }
+}
+
+/// Subscribes from `cursor` and prints what arrives until the stream ends, advancing the cursor.
+async fn follow(
+    args: &TailArgs,
+    token: &str,
+    cursor: &mut String,
+    delivered: &mut bool,
+) -> Result<()> {
     let mut client = UnitAlertsServiceClient::new(client::connect_authed(&args.addr, token).await?);
     let mut stream = client
         .subscribe_alerts(SubscribeAlertsRequest {
             unit_ids: args.units.clone(),
-            after_sequence: *cursor,
+            cursor: cursor.clone(),
         })
         .await?
         .into_inner();
-    if let Some(after) = cursor {
-        eprintln!("subscribed (after sequence {after})");
+    if cursor.is_empty() {
+        eprintln!("subscribed (new changes only)");
     } else {
-        eprintln!("subscribed (new alerts only)");
+        eprintln!("subscribed (after cursor {cursor})");
     }
     while let Some(message) = stream.message().await? {
-        if let Some(alert) = message.alert {
-            println!("{}", format_alert(&alert));
-            *cursor = Some(cursor.map_or(alert.sequence, |c| c.max(alert.sequence)));
+        *delivered = true;
+        match &message.event {
+            Some(Event::Raised(alert)) => {
+                println!("{}", format_alert(alert));
+                println!("   cursor    {}", message.cursor);
+            }
+            Some(Event::Updated(alert)) => {
+                println!("{}", format_update(alert, message.action));
+                println!("   cursor    {}", message.cursor);
+            }
+            Some(Event::Heartbeat(beat)) if args.heartbeats => {
+                eprintln!("· heartbeat {}", format_time(beat.at.as_ref()));
+            }
+            Some(Event::Heartbeat(_)) | None => {}
+        }
+        if !message.cursor.is_empty() {
+            cursor.clone_from(&message.cursor);
         }
     }
     Ok(())
+}
+
+fn format_time(at: Option<&prost_types::Timestamp>) -> String {
+    at.and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0))
+        .map_or_else(
+            || "?".to_owned(),
+            |t| t.format("%Y-%m-%d %H:%M:%SZ").to_string(),
+        )
+}
+
+fn action_name(action: i32) -> &'static str {
+    AlertAction::try_from(action).map_or("?", |a| {
+        client::short_name(a.as_str_name(), "ALERT_ACTION_")
+    })
+}
+
+/// One line for a changed alert: what changed, and its state now.
+pub fn format_update(alert: &Alert, action: i32) -> String {
+    let status = AlertStatus::try_from(alert.status).map_or("?", |s| {
+        client::short_name(s.as_str_name(), "ALERT_STATUS_")
+    });
+    let mut line = format!(
+        "── updated alert {} · unit {} · {} · now {status} · revision {}",
+        alert.alert_id,
+        alert.unit_id,
+        action_name(action),
+        alert.revision
+    );
+    if !alert.assigned_to.is_empty() {
+        let _ = write!(line, " · assigned to {}", alert.assigned_to);
+    }
+    if let Ok(outcome) = Outcome::try_from(alert.outcome)
+        && outcome != Outcome::Unspecified
+    {
+        let _ = write!(
+            line,
+            " · outcome {}",
+            client::short_name(outcome.as_str_name(), "OUTCOME_")
+        );
+    }
+    line
 }
 
 fn severity(value: i32) -> &'static str {
@@ -107,16 +177,15 @@ pub fn format_alert(alert: &Alert) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "── alert #{} · unit {} · {} · score {:.1}",
-        alert.sequence,
+        "── alert · unit {} · {} · score {:.1}",
         alert.unit_id,
         severity(alert.severity),
         alert.score
     );
     let raised = alert
         .raised_at
-        .and_then(|t| chrono::DateTime::from_timestamp(t.seconds, 0))
-        .map(|t| format!("raised {}", t.format("%Y-%m-%d %H:%M:%SZ")));
+        .is_some()
+        .then(|| format!("raised {}", format_time(alert.raised_at.as_ref())));
     let details: Vec<String> = [
         (!alert.alert_id.is_empty()).then(|| format!("id {}", alert.alert_id)),
         (!alert.location.is_empty()).then(|| format!("at {}", alert.location)),
@@ -150,7 +219,9 @@ pub fn format_alert(alert: &Alert) -> String {
                 t.given_names,
                 t.date_of_birth,
                 t.nationality,
-                client::short_name(&t.document_type, "DOCUMENT_TYPE_"),
+                DocumentType::try_from(t.document_type).map_or("?", |d| {
+                    client::short_name(d.as_str_name(), "DOCUMENT_TYPE_")
+                }),
                 t.document_number,
                 t.document_issuing_country
             );
@@ -217,7 +288,7 @@ mod tests {
     #[test]
     fn alert_block_names_unit_severity_and_hits() {
         let alert = Alert {
-            sequence: 42,
+            alert_id: "0194d7a2-alert".into(),
             unit_id: "jaitf-sjj".into(),
             severity: Severity::High as i32,
             score: 90.0,
@@ -225,7 +296,7 @@ mod tests {
                 subject: Some(subject::Subject::Traveller(TravellerSummary {
                     surname: "KOVAČ".into(),
                     document_number: "X9140572".into(),
-                    document_type: "DOCUMENT_TYPE_PASSPORT".into(),
+                    document_type: DocumentType::Passport as i32,
                     carrier: "JA".into(),
                     flight_number: "123".into(),
                     ..Default::default()
@@ -253,7 +324,7 @@ mod tests {
         };
         let text = format_alert(&alert);
         for expected in [
-            "#42",
+            "id 0194d7a2-alert",
             "jaitf-sjj",
             "HIGH",
             "MEDIUM",
@@ -266,5 +337,39 @@ mod tests {
         ] {
             assert!(text.contains(expected), "{expected:?} missing in:\n{text}");
         }
+    }
+
+    #[test]
+    fn updates_say_what_changed_and_the_state_now() {
+        let alert = Alert {
+            alert_id: "a-1".into(),
+            unit_id: "jaitf-beg".into(),
+            status: AlertStatus::Closed as i32,
+            outcome: Outcome::Seizure as i32,
+            assigned_to: "officer-7".into(),
+            revision: 2,
+            ..Default::default()
+        };
+        let line = format_update(&alert, AlertAction::OutcomeRecorded as i32);
+        for expected in [
+            "a-1",
+            "jaitf-beg",
+            "OUTCOME_RECORDED",
+            "now CLOSED",
+            "revision 2",
+            "assigned to officer-7",
+            "outcome SEIZURE",
+        ] {
+            assert!(line.contains(expected), "{expected:?} missing in {line}");
+        }
+    }
+
+    #[test]
+    fn only_an_expired_token_of_a_serving_stream_is_worth_a_retry() {
+        assert!(retryable(Code::Unavailable, false));
+        assert!(retryable(Code::Unauthenticated, true));
+        assert!(!retryable(Code::Unauthenticated, false));
+        assert!(!retryable(Code::PermissionDenied, true));
+        assert!(!retryable(Code::InvalidArgument, true));
     }
 }

@@ -28,6 +28,9 @@ pub struct ServiceUrls {
     /// unit-alerts gRPC URL.
     #[arg(long, env = "GATEHOUSE_UNIT_ALERTS_URL", default_value_t = default_url(ServiceKind::UnitAlerts))]
     pub unit_alerts_url: String,
+    /// reporting gRPC URL.
+    #[arg(long, env = "GATEHOUSE_REPORTING_URL", default_value_t = default_url(ServiceKind::Reporting))]
+    pub reporting_url: String,
 }
 
 pub fn default_url(kind: ServiceKind) -> String {

@@ -8,11 +8,11 @@ use chrono::{Days, Months, NaiveDate, Utc};
 use gatehouse_platform::auth::Role;
 use gatehouse_proto::v1::{
     AddWatchlistEntriesRequest, ApiReport, CreateRuleRequest, CreateWatchlistRequest, DocumentType,
-    Domain, Flight, FlightDirection, GetRuleRequest, ListWatchlistsRequest, Rule, RuleStatus,
-    SetRuleStatusRequest, Severity, Sex, SubmitApiReportRequest, SubscribeAlertsRequest,
-    TravelDocument, Traveller, TravellerRole, WatchlistDocument, WatchlistEntry, WatchlistKind,
-    passenger_intake_service_client::PassengerIntakeServiceClient,
-    risk_targeting_service_client::RiskTargetingServiceClient,
+    Domain, Flight, FlightDirection, GetRuleRequest, ListWatchlistsRequest, MessageFunction, Rule,
+    RuleStatus, SetRuleStatusRequest, Severity, Sex, SubmitApiReportRequest,
+    SubscribeAlertsRequest, TravelDocument, Traveller, TravellerRole, WatchlistDocument,
+    WatchlistEntry, WatchlistKind, passenger_intake_service_client::PassengerIntakeServiceClient,
+    risk_targeting_service_client::RiskTargetingServiceClient, subscribe_alerts_response::Event,
     unit_alerts_service_client::UnitAlertsServiceClient,
 };
 use tokio::sync::mpsc;
@@ -77,7 +77,7 @@ async fn steps(urls: &ServiceUrls, wait: Duration) -> Result<usize> {
     let mut feed = unit_alerts
         .subscribe_alerts(SubscribeAlertsRequest {
             unit_ids: vec![UNIT.to_owned()],
-            after_sequence: None,
+            cursor: String::new(),
         })
         .await
         .map_err(client::rpc_error("SubscribeAlerts"))?
@@ -130,12 +130,15 @@ async fn steps(urls: &ServiceUrls, wait: Duration) -> Result<usize> {
                 );
                 break;
             }
-            Ok(Some(Some(Ok(message)))) => {
-                if let Some(alert) = message.alert {
+            Ok(Some(Some(Ok(message)))) => match message.event {
+                Some(Event::Raised(alert)) => {
                     received += 1;
                     println!("{}\n", alerts::format_alert(&alert));
                 }
-            }
+                // Heartbeats, and updates of alerts raised before (a rerun of the demo
+                // re-assesses the same travellers), are not the alerts waited for.
+                Some(Event::Heartbeat(_) | Event::Updated(_)) | None => {}
+            },
         }
     }
     reader.abort();
@@ -355,6 +358,9 @@ fn api_report(today: NaiveDate) -> Result<ApiReport> {
         ],
         sender: "JA".to_owned(),
         sent_at: Some(SystemTime::now().into()),
+        function: MessageFunction::Original as i32,
+        part_number: 0,
+        part_count: 0,
     })
 }
 
@@ -379,9 +385,9 @@ mod tests {
         use std::sync::{Arc, Mutex};
 
         use gatehouse_proto::v1::{
-            AddWatchlistEntriesResponse, Alert, CreateWatchlistResponse, GetRuleResponse, Hit,
-            HitKind, ListWatchlistsResponse, SetRuleStatusResponse, SubmitApiReportResponse,
-            SubscribeAlertsResponse, Watchlist,
+            AddWatchlistEntriesResponse, Alert, CreateWatchlistResponse, GetRuleResponse,
+            Heartbeat, Hit, HitKind, ListWatchlistsResponse, SetRuleStatusResponse,
+            SubmitApiReportResponse, SubscribeAlertsResponse, Watchlist,
             passenger_intake_service_server::PassengerIntakeService,
             risk_targeting_service_server::RiskTargetingService,
             unit_alerts_service_server::UnitAlertsService,
@@ -504,11 +510,13 @@ mod tests {
             ) -> Result<Response<BoxStream<SubscribeAlertsResponse>>, Status> {
                 self.saw("SubscribeAlerts", &request)?;
                 assert_eq!(request.get_ref().unit_ids, vec![UNIT]);
-                assert_eq!(request.get_ref().after_sequence, None);
-                let alert = |sequence, rule_id: &str| {
+                assert_eq!(request.get_ref().cursor, "");
+                let alert = |cursor: &str, rule_id: &str| {
                     Ok(SubscribeAlertsResponse {
-                        alert: Some(Alert {
-                            sequence,
+                        cursor: cursor.into(),
+                        action: 0,
+                        event: Some(Event::Raised(Alert {
+                            alert_id: format!("alert-{cursor}"),
                             unit_id: UNIT.into(),
                             hits: vec![Hit {
                                 kind: HitKind::Rule as i32,
@@ -517,10 +525,16 @@ mod tests {
                                 ..Default::default()
                             }],
                             ..Default::default()
-                        }),
+                        })),
                     })
                 };
-                let alerts = vec![alert(1, RULE_ID), alert(2, RULE_ID)];
+                // A heartbeat in between is not counted as an alert.
+                let heartbeat = Ok(SubscribeAlertsResponse {
+                    cursor: "c1".into(),
+                    action: 0,
+                    event: Some(Event::Heartbeat(Heartbeat::default())),
+                });
+                let alerts = vec![alert("c1", RULE_ID), heartbeat, alert("c2", RULE_ID)];
                 Ok(Response::new(Box::pin(tokio_stream::iter(alerts))))
             }
         }
@@ -547,7 +561,8 @@ mod tests {
         let urls = ServiceUrls {
             passenger_intake_url: url.clone(),
             risk_targeting_url: url.clone(),
-            unit_alerts_url: url,
+            unit_alerts_url: url.clone(),
+            reporting_url: url,
         };
         let received = steps(&urls, Duration::from_secs(5)).await.unwrap();
         assert_eq!(received, 2);

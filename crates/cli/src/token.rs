@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
-use gatehouse_platform::auth::{Role, mint_hs256};
+use gatehouse_platform::auth::{AuthError, Role, check_hs256_secret, mint_hs256};
 
 use crate::client;
 
@@ -62,7 +62,11 @@ pub fn mint(args: &TokenArgs, secret: &str) -> Result<String> {
 }
 
 pub fn run(args: &TokenArgs) -> Result<()> {
-    println!("{}", mint(args, &client::jwt_secret())?);
+    let secret = client::jwt_secret();
+    // The services refuse such a secret at start, so a token signed with it would never verify.
+    // The development key is what the local stack (development mode) accepts.
+    check_hs256_secret(&secret, true).map_err(AuthError::from)?;
+    println!("{}", mint(args, &secret)?);
     Ok(())
 }
 
@@ -91,6 +95,7 @@ mod tests {
             jwks_file: None,
             issuer: None,
             audience: None,
+            dev_mode: true,
         })
         .unwrap()
     }

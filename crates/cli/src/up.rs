@@ -11,7 +11,7 @@ use std::{
 };
 
 use anyhow::{Context, Result, bail};
-use gatehouse_platform::config::ServiceKind;
+use gatehouse_platform::{auth::DEV_MODE_VAR, config::ServiceKind};
 use tokio::{
     process::{Child, Command},
     time::Instant,
@@ -150,6 +150,7 @@ async fn supervise(services: &mut [Service], run_demo: bool) -> Result<()> {
                 passenger_intake_url: url(ServiceKind::PassengerIntake),
                 risk_targeting_url: url(ServiceKind::RiskTargeting),
                 unit_alerts_url: url(ServiceKind::UnitAlerts),
+                reporting_url: url(ServiceKind::Reporting),
             },
             wait_secs: 30,
         })
@@ -179,6 +180,10 @@ fn spawn(service: &Service) -> Result<Child> {
         .env("GATEHOUSE_GRPC_ADDR", service.listen.to_string())
         // Per-service settings: one value inherited by all five would be wrong for four of them.
         .env("OTEL_SERVICE_NAME", service.kind.name())
+        // A local stack: without a configured key the services accept the published
+        // development key (which `gatehouse token` and the demo sign with) instead of refusing
+        // to start. A key that is configured still wins.
+        .env(DEV_MODE_VAR, "true")
         .env_remove("GATEHOUSE_DB_SCHEMA")
         // Colour escapes would make the log files hard to read and grep.
         .env("NO_COLOR", "1")

@@ -1,9 +1,11 @@
 //! Authentication (bearer JWT) and authorisation (roles, unit scoping) for every RPC.
 //!
-//! Claims: `sub`, `agency`, `units[]`, `roles[]`, `exp`. Keys come from configuration: a JWKS
-//! file or a PEM public key for tokens from an identity provider (RS256, ES256, EdDSA), or an
-//! HS256 secret. With none, the well-known local development secret is used so a local stack
-//! works without setup.
+//! Claims: `sub`, `agency`, `units[]`, `roles[]`, `exp` (and `nbf`, `iss`, `aud` when present).
+//! Keys come from configuration: a JWKS file or a PEM public key for tokens from an identity
+//! provider (RS256, ES256, EdDSA), or an HS256 secret of at least 32 bytes that is not a known
+//! placeholder. Authentication fails closed: without a key a service refuses to start, unless
+//! the explicit development mode (`GATEHOUSE_AUTH_DEV_MODE=true`, what `gatehouse up` sets) lets
+//! it accept the published development key.
 
 use std::{
     sync::Arc,
@@ -16,8 +18,80 @@ use tonic::{Request, Status};
 
 use crate::config::AuthConfig;
 
-/// Signing secret for local development only. Services warn at start when they fall back to it.
+/// Signing secret for local development only: accepted only in development mode
+/// ([`DEV_MODE_VAR`]), and services warn at start when they use it.
 pub const LOCAL_DEV_SECRET: &str = "gatehouse-local-development-secret-do-not-use-in-production";
+
+/// The variable that turns development mode on (`true`): no key configured → [`LOCAL_DEV_SECRET`].
+pub const DEV_MODE_VAR: &str = "GATEHOUSE_AUTH_DEV_MODE";
+
+/// Shortest HS256 secret accepted: the key should be as long as the hash (RFC 7518 §3.2).
+pub const MIN_HS256_SECRET_BYTES: usize = 32;
+
+/// Clock skew allowed between issuer and service, for `exp` and `nbf` alike.
+pub const CLOCK_LEEWAY_SECS: u64 = 60;
+
+/// Parts of example and documentation values (after lowercasing and dropping everything but
+/// letters and digits): `CHANGE-ME` in deploy/k8s/secret.example.yaml, `change-me-...` defaults.
+const PLACEHOLDER_MARKERS: &[&str] = &[
+    "changeme",
+    "replaceme",
+    "placeholder",
+    "example",
+    "yoursecret",
+    "secrethere",
+    "donotuse",
+    "insecure",
+];
+
+/// Fewer distinct characters than this is a repeated word or pattern, not a generated secret
+/// (`openssl rand -hex 32` uses all 16 hex digits).
+const MIN_DISTINCT_SECRET_CHARS: usize = 10;
+
+/// Why an HS256 secret is refused. Never carries the secret itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum WeakSecret {
+    #[error("must be at least 32 bytes; generate one with `openssl rand -hex 32`")]
+    TooShort,
+    #[error("is a placeholder from an example; generate one with `openssl rand -hex 32`")]
+    Placeholder,
+    #[error("repeats too few characters to be a generated secret; use `openssl rand -hex 32`")]
+    TooRepetitive,
+    #[error(
+        "is the published development key; it is accepted only with GATEHOUSE_AUTH_DEV_MODE=true"
+    )]
+    DevelopmentKey,
+}
+
+/// Refuses HS256 secrets that anyone could guess: short ones, placeholders from examples, and
+/// the published development key outside development mode.
+pub fn check_hs256_secret(secret: &str, dev_mode: bool) -> Result<(), WeakSecret> {
+    if secret == LOCAL_DEV_SECRET {
+        return if dev_mode {
+            Ok(())
+        } else {
+            Err(WeakSecret::DevelopmentKey)
+        };
+    }
+    if secret.len() < MIN_HS256_SECRET_BYTES {
+        return Err(WeakSecret::TooShort);
+    }
+    let normalised: String = secret
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if PLACEHOLDER_MARKERS.iter().any(|m| normalised.contains(m)) {
+        return Err(WeakSecret::Placeholder);
+    }
+    let mut distinct: Vec<char> = secret.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < MIN_DISTINCT_SECRET_CHARS {
+        return Err(WeakSecret::TooRepetitive);
+    }
+    Ok(())
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -71,10 +145,21 @@ pub struct Claims {
     pub exp: u64,
     #[serde(default)]
     pub iat: u64,
+    /// Not valid before (seconds since the epoch); checked with the same leeway as `exp`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub aud: Option<String>,
+    pub aud: Option<Audience>,
+}
+
+/// `aud` as RFC 7519 allows it: one string or an array of strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// The authenticated caller of an RPC.
@@ -84,6 +169,8 @@ pub struct Caller {
     pub agency: String,
     pub units: Vec<String>,
     pub roles: Vec<Role>,
+    /// When the token stops being valid (its `exp`): long-lived streams end then.
+    pub expires_at: SystemTime,
 }
 
 impl Caller {
@@ -148,6 +235,14 @@ pub enum AuthError {
     Key { path: String, reason: String },
     #[error("signing token: {0}")]
     Sign(String),
+    #[error(
+        "no key to verify tokens: set GATEHOUSE_JWT_JWKS_FILE, GATEHOUSE_JWT_PUBLIC_KEY_FILE or \
+         GATEHOUSE_JWT_SECRET, or GATEHOUSE_AUTH_DEV_MODE=true to accept the published development \
+         key on a developer machine"
+    )]
+    NoKey,
+    #[error("GATEHOUSE_JWT_SECRET {0}")]
+    WeakSecret(#[from] WeakSecret),
 }
 
 fn read_key_file(path: &std::path::Path) -> Result<Vec<u8>, AuthError> {
@@ -231,8 +326,8 @@ fn pem_key(path: &std::path::Path) -> Result<VerificationKey, AuthError> {
 }
 
 impl Authenticator {
-    /// Keys from, in order of preference: a JWKS file, a PEM public key, an HS256 secret, the
-    /// local development secret.
+    /// Keys from, in order of preference: a JWKS file, a PEM public key, an HS256 secret, and
+    /// in development mode only, the local development secret. Without any: [`AuthError::NoKey`].
     pub fn from_config(config: &AuthConfig) -> Result<Self, AuthError> {
         let hs256 = |secret: &str| VerificationKey {
             kid: None,
@@ -244,12 +339,25 @@ impl Authenticator {
         } else if let Some(path) = &config.public_key_file {
             (vec![pem_key(path)?], false)
         } else if let Some(secret) = &config.hs256_secret {
-            (vec![hs256(secret.expose())], false)
-        } else {
+            check_hs256_secret(secret.expose(), config.dev_mode)?;
+            (
+                vec![hs256(secret.expose())],
+                secret.expose() == LOCAL_DEV_SECRET,
+            )
+        } else if config.dev_mode {
             (vec![hs256(LOCAL_DEV_SECRET)], true)
+        } else {
+            return Err(AuthError::NoKey);
         };
         let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        // A configured audience or issuer must be named by the token, not merely not contradicted.
+        let mut required = vec!["exp", "sub"];
+        required.extend(config.audience.as_ref().map(|_| "aud"));
+        required.extend(config.issuer.as_ref().map(|_| "iss"));
+        validation.set_required_spec_claims(&required);
+        validation.leeway = CLOCK_LEEWAY_SECS;
+        validation.validate_nbf = true;
+        // `set_audience` accepts `aud` as a string or as an array holding the audience.
         match &config.audience {
             Some(audience) => validation.set_audience(&[audience]),
             None => validation.validate_aud = false,
@@ -302,6 +410,10 @@ impl Authenticator {
             agency: claims.agency,
             units: claims.units,
             roles,
+            // An `exp` past what the clock can hold counts as expired (fail closed).
+            expires_at: UNIX_EPOCH
+                .checked_add(std::time::Duration::from_secs(claims.exp))
+                .unwrap_or(UNIX_EPOCH),
         })
     }
 
@@ -387,6 +499,7 @@ pub fn mint_hs256(
         roles: roles.iter().map(|r| r.as_str().to_owned()).collect(),
         exp: now + ttl_secs,
         iat: now,
+        nbf: None,
         iss: None,
         aud: None,
     };
@@ -403,6 +516,9 @@ mod tests {
     use super::*;
     use crate::personal::Personal;
 
+    /// Generated for these tests only (`openssl rand -hex 16`).
+    const TEST_SECRET: &str = "5b0e8c2f9a7d41e3b6f0c8a2d4e61f97";
+
     fn config(secret: Option<&str>) -> AuthConfig {
         AuthConfig {
             hs256_secret: secret.map(|s| Personal::new(s.to_owned())),
@@ -410,6 +526,7 @@ mod tests {
             jwks_file: None,
             issuer: None,
             audience: None,
+            dev_mode: false,
         }
     }
 
@@ -421,12 +538,39 @@ mod tests {
         request
     }
 
+    fn now() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    }
+
+    /// An HS256 token with `extra` claims over a valid officer's.
+    fn signed_with(extra: serde_json::Value) -> String {
+        let mut claims = serde_json::json!({
+            "sub": "officer-1",
+            "agency": "ba-ibm",
+            "units": ["jaitf-sjj"],
+            "roles": ["officer"],
+            "exp": now() + 600,
+        });
+        if let (Some(claims), Some(extra)) = (claims.as_object_mut(), extra.as_object()) {
+            claims.extend(extra.clone());
+        }
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(TEST_SECRET.as_bytes()),
+        )
+        .unwrap()
+    }
+
     #[test]
     fn valid_token_yields_caller() {
-        let auth = Authenticator::from_config(&config(Some("s3cret"))).unwrap();
+        let auth = Authenticator::from_config(&config(Some(TEST_SECRET))).unwrap();
         assert!(!auth.uses_dev_secret);
         let token = mint_hs256(
-            "s3cret",
+            TEST_SECRET,
             "officer-1",
             "ba-ibm",
             &["jaitf-sjj".into()],
@@ -449,26 +593,17 @@ mod tests {
 
     #[test]
     fn bad_tokens_are_unauthenticated() {
-        let auth = Authenticator::from_config(&config(Some("s3cret"))).unwrap();
-        let other_key = mint_hs256("other", "x", "a", &[], &[Role::Admin], 60).unwrap();
-        let expired = {
-            let claims = Claims {
-                sub: "x".into(),
-                agency: "a".into(),
-                units: vec![],
-                roles: vec!["admin".into()],
-                exp: 1_000,
-                iat: 0,
-                iss: None,
-                aud: None,
-            };
-            jsonwebtoken::encode(
-                &Header::new(Algorithm::HS256),
-                &claims,
-                &EncodingKey::from_secret(b"s3cret"),
-            )
-            .unwrap()
-        };
+        let auth = Authenticator::from_config(&config(Some(TEST_SECRET))).unwrap();
+        let other_key = mint_hs256(
+            "a0d9f1c3e5b7a9c1e3f5a7b9c1d3e5f7",
+            "x",
+            "a",
+            &[],
+            &[Role::Admin],
+            60,
+        )
+        .unwrap();
+        let expired = signed_with(serde_json::json!({ "exp": 1_000 }));
         for request in [
             Request::new(()),
             request_with(&other_key),
@@ -483,11 +618,159 @@ mod tests {
     }
 
     #[test]
-    fn dev_secret_is_the_fallback() {
-        let auth = Authenticator::from_config(&config(None)).unwrap();
+    fn not_before_is_checked_with_the_exp_leeway() {
+        let auth = Authenticator::from_config(&config(Some(TEST_SECRET))).unwrap();
+        let later = signed_with(serde_json::json!({ "nbf": now() + CLOCK_LEEWAY_SECS + 120 }));
+        assert_eq!(
+            auth.verify(&later).unwrap_err().code(),
+            tonic::Code::Unauthenticated
+        );
+        // Within the clock skew allowed, as for `exp`.
+        let skewed = signed_with(serde_json::json!({ "nbf": now() + CLOCK_LEEWAY_SECS / 2 }));
+        assert!(auth.verify(&skewed).is_ok());
+        let past = signed_with(serde_json::json!({ "nbf": now() - 10 }));
+        assert!(auth.verify(&past).is_ok());
+        let just_expired = signed_with(serde_json::json!({ "exp": now() - CLOCK_LEEWAY_SECS / 2 }));
+        assert!(auth.verify(&just_expired).is_ok());
+    }
+
+    #[test]
+    fn audience_may_be_a_string_or_an_array() {
+        let auth = Authenticator::from_config(&AuthConfig {
+            audience: Some("gatehouse".into()),
+            ..config(Some(TEST_SECRET))
+        })
+        .unwrap();
+        for aud in [
+            serde_json::json!("gatehouse"),
+            serde_json::json!(["gatehouse"]),
+            serde_json::json!(["portal", "gatehouse"]),
+        ] {
+            let token = signed_with(serde_json::json!({ "aud": aud }));
+            assert!(auth.verify(&token).is_ok(), "{aud}");
+        }
+        for aud in [
+            serde_json::json!("portal"),
+            serde_json::json!(["portal", "billing"]),
+            serde_json::json!([]),
+        ] {
+            let token = signed_with(serde_json::json!({ "aud": aud }));
+            assert_eq!(
+                auth.verify(&token).unwrap_err().code(),
+                tonic::Code::Unauthenticated,
+                "{aud}"
+            );
+        }
+        // A configured audience must be named: a token without `aud` was not meant for us.
+        assert!(auth.verify(&signed_with(serde_json::json!({}))).is_err());
+    }
+
+    #[test]
+    fn missing_key_without_dev_mode_refuses_to_start() {
+        let error = Authenticator::from_config(&config(None)).err().unwrap();
+        assert!(matches!(error, AuthError::NoKey));
+        assert!(error.to_string().contains(DEV_MODE_VAR), "{error}");
+    }
+
+    #[test]
+    fn dev_mode_accepts_the_development_key() {
+        let auth = Authenticator::from_config(&AuthConfig {
+            dev_mode: true,
+            ..config(None)
+        })
+        .unwrap();
         assert!(auth.uses_dev_secret);
         let token = mint_hs256(LOCAL_DEV_SECRET, "dev", "local", &[], &[Role::Admin], 60).unwrap();
         assert!(auth.verify(&token).is_ok());
+        let other = mint_hs256(TEST_SECRET, "dev", "local", &[], &[Role::Admin], 60).unwrap();
+        assert!(auth.verify(&other).is_err());
+    }
+
+    #[test]
+    fn dev_mode_does_not_override_a_configured_key() {
+        let auth = Authenticator::from_config(&AuthConfig {
+            dev_mode: true,
+            ..config(Some(TEST_SECRET))
+        })
+        .unwrap();
+        assert!(!auth.uses_dev_secret);
+        let dev = mint_hs256(LOCAL_DEV_SECRET, "dev", "local", &[], &[Role::Admin], 60).unwrap();
+        assert!(auth.verify(&dev).is_err());
+    }
+
+    #[test]
+    fn dev_mode_is_read_from_its_variable() {
+        use crate::config::{ServiceConfig, ServiceKind};
+        let read = |value: Option<&str>| {
+            ServiceConfig::from_lookup(ServiceKind::RiskTargeting, |key| {
+                (key == DEV_MODE_VAR)
+                    .then(|| value.map(str::to_owned))
+                    .flatten()
+            })
+        };
+        assert!(!read(None).unwrap().auth.dev_mode);
+        assert!(!read(Some("false")).unwrap().auth.dev_mode);
+        assert!(read(Some("true")).unwrap().auth.dev_mode);
+        assert!(read(Some(" TRUE ")).unwrap().auth.dev_mode);
+        let error = read(Some("yes please")).unwrap_err().to_string();
+        assert!(error.starts_with(DEV_MODE_VAR), "{error}");
+    }
+
+    #[test]
+    fn weak_secrets_refuse_to_start() {
+        for (secret, reason) in [
+            ("e2e-test-secret", WeakSecret::TooShort),
+            ("CHANGE-ME", WeakSecret::TooShort),
+            ("changeme", WeakSecret::TooShort),
+            ("secret", WeakSecret::TooShort),
+            ("password", WeakSecret::TooShort),
+            ("0123456789abcdef0123456789abcde", WeakSecret::TooShort),
+            (
+                "change-me-local-compose-secret-2026",
+                WeakSecret::Placeholder,
+            ),
+            (
+                "CHANGE-ME-CHANGE-ME-CHANGE-ME-CHANGE-ME",
+                WeakSecret::Placeholder,
+            ),
+            (
+                "please-replace-me-with-a-real-value",
+                WeakSecret::Placeholder,
+            ),
+            (
+                "Example_HS256_key_for_the_docs_only!",
+                WeakSecret::Placeholder,
+            ),
+            (
+                "secretsecretsecretsecretsecretsecret",
+                WeakSecret::TooRepetitive,
+            ),
+            (
+                "passwordpasswordpasswordpassword",
+                WeakSecret::TooRepetitive,
+            ),
+            (
+                "################################",
+                WeakSecret::TooRepetitive,
+            ),
+            (LOCAL_DEV_SECRET, WeakSecret::DevelopmentKey),
+        ] {
+            assert_eq!(check_hs256_secret(secret, false), Err(reason), "{secret}");
+            let error = Authenticator::from_config(&config(Some(secret)))
+                .err()
+                .unwrap();
+            assert!(matches!(error, AuthError::WeakSecret(r) if r == reason));
+            let message = error.to_string();
+            assert!(message.starts_with("GATEHOUSE_JWT_SECRET "), "{message}");
+            assert!(!message.contains(secret), "{message}");
+        }
+        assert_eq!(check_hs256_secret(TEST_SECRET, false), Ok(()));
+        assert_eq!(check_hs256_secret(LOCAL_DEV_SECRET, true), Ok(()));
+        // Dev mode relaxes nothing else.
+        assert_eq!(
+            check_hs256_secret("changeme", true),
+            Err(WeakSecret::TooShort)
+        );
     }
 
     #[test]
@@ -497,6 +780,7 @@ mod tests {
             agency: "a".into(),
             units: vec!["pcu-bar".into()],
             roles: vec![Role::Officer],
+            expires_at: SystemTime::now(),
         };
         assert_eq!(caller.scope_units(&[]).unwrap(), vec!["pcu-bar".to_owned()]);
         assert_eq!(
@@ -528,6 +812,7 @@ Cfkss7jAvVhlkh0HtIAhUy1m4pB3vf+JV0pOcUwujJC/X8n+QuQbEo8u
             roles: vec!["officer".into()],
             exp: 4_000_000_000,
             iat: 0,
+            nbf: None,
             iss: None,
             aud: None,
         };

@@ -1,20 +1,18 @@
-//! NATS JetStream: streams, subjects, publishing with dedupe ids, and durable pull consumers that
-//! retry failed events and park them in the dead-letter stream after the last attempt.
+//! NATS JetStream: streams, subjects, the durable consumers of every service, and publishing
+//! with dedupe ids. Applying what consumers receive is [`crate::consumer`]'s work.
 
-use std::{collections::HashMap, future::Future, time::Duration};
+use std::{collections::HashMap, time::Duration};
 
 use async_nats::{
     HeaderMap,
     jetstream::{
-        self, AckKind,
+        self,
         consumer::{AckPolicy, DeliverPolicy, pull},
+        context::PublishErrorKind,
         stream,
     },
 };
 use bytes::Bytes;
-use futures::StreamExt;
-use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
 
 use crate::{config::NatsConfig, telemetry};
 
@@ -76,6 +74,17 @@ impl StreamKind {
         }
     }
 
+    /// Work streams keep a message until every durable consumer interested in it has
+    /// acknowledged it, so they stay small; the dead-letter stream and CONTROL keep by age.
+    fn retention(self) -> stream::RetentionPolicy {
+        match self {
+            StreamKind::Intake | StreamKind::Risk | StreamKind::Alerts | StreamKind::Reports => {
+                stream::RetentionPolicy::Interest
+            }
+            StreamKind::Control | StreamKind::DeadLetter => stream::RetentionPolicy::Limits,
+        }
+    }
+
     fn max_age(self) -> Duration {
         const DAY: u64 = 24 * 60 * 60;
         match self {
@@ -119,6 +128,62 @@ pub mod subjects {
     }
 }
 
+/// A durable pull consumer: one per service and purpose, shared by the service's replicas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Durable {
+    pub stream: StreamKind,
+    pub name: &'static str,
+    /// Subject filter without the deployment prefix.
+    pub filter: &'static str,
+}
+
+/// Every durable consumer of the deployment. They are created with the streams (whoever starts
+/// first), because an interest-retention stream drops what no consumer wants: an event published
+/// before its consumer's service ever started must wait for it, not vanish.
+pub mod durables {
+    use super::{Durable, StreamKind, subjects};
+
+    pub const RISK_TARGETING_API: Durable = Durable {
+        stream: StreamKind::Intake,
+        name: "risk-targeting-api",
+        filter: subjects::API_ACCEPTED,
+    };
+    pub const UNIT_ALERTS_ASSESSED: Durable = Durable {
+        stream: StreamKind::Risk,
+        name: "unit-alerts-assessed",
+        filter: "gatehouse.risk.assessed.>",
+    };
+    pub const REPORTING_API_ACCEPTED: Durable = Durable {
+        stream: StreamKind::Intake,
+        name: "reporting-api-accepted",
+        filter: subjects::API_ACCEPTED,
+    };
+    pub const REPORTING_RISK_ASSESSED: Durable = Durable {
+        stream: StreamKind::Risk,
+        name: "reporting-risk-assessed",
+        filter: "gatehouse.risk.assessed.>",
+    };
+    pub const REPORTING_ALERT_RAISED: Durable = Durable {
+        stream: StreamKind::Alerts,
+        name: "reporting-alert-raised",
+        filter: "gatehouse.alert.raised.>",
+    };
+    pub const REPORTING_ALERT_UPDATED: Durable = Durable {
+        stream: StreamKind::Alerts,
+        name: "reporting-alert-updated",
+        filter: "gatehouse.alert.updated.>",
+    };
+
+    pub const ALL: [Durable; 6] = [
+        RISK_TARGETING_API,
+        UNIT_ALERTS_ASSESSED,
+        REPORTING_API_ACCEPTED,
+        REPORTING_RISK_ASSESSED,
+        REPORTING_ALERT_RAISED,
+        REPORTING_ALERT_UPDATED,
+    ];
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum BusError {
     #[error("connecting to nats: {0}")]
@@ -127,6 +192,12 @@ pub enum BusError {
     JetStream(String),
     #[error("invalid event: {0}")]
     Event(String),
+    /// The event can never be published as it is (larger than the server accepts).
+    #[error("event {event_id} cannot be published: {reason}")]
+    Unpublishable {
+        event_id: uuid::Uuid,
+        reason: String,
+    },
 }
 
 fn js_err(e: impl std::fmt::Display) -> BusError {
@@ -166,6 +237,22 @@ pub struct Bus {
     js: jetstream::Context,
     prefix: String,
     stream_replicas: usize,
+    stream_max_bytes: i64,
+    /// Acknowledgement wait of the durable consumers.
+    ack_wait: Duration,
+    /// Unacknowledged messages a durable consumer may have out: enough for every batch in flight.
+    max_ack_pending: i64,
+}
+
+/// What [`Bus::publish_all`] did with each event.
+#[derive(Debug, Default)]
+pub struct Published {
+    /// Stored by JetStream (or dropped by it as a duplicate of one stored before).
+    pub stored: Vec<uuid::Uuid>,
+    /// Can never be published as they are: park them.
+    pub unpublishable: Vec<(uuid::Uuid, String)>,
+    /// Failed this time (server busy, stream full, connection lost): try again later.
+    pub failed: Vec<(uuid::Uuid, String)>,
 }
 
 impl Bus {
@@ -188,11 +275,17 @@ impl Bus {
             .await
             .map_err(|e| BusError::Connect(e.to_string()))?;
         let js = jetstream::new(client.clone());
+        let batch = i64::try_from(config.consumer_batch.max(1)).unwrap_or(500);
+        let concurrency = i64::try_from(config.consumer_concurrency.max(1)).unwrap_or(2);
         Ok(Self {
             client,
             js,
             prefix: config.prefix.clone(),
             stream_replicas: config.stream_replicas.max(1),
+            stream_max_bytes: config.stream_max_bytes,
+            ack_wait: config.ack_wait,
+            // Batches being applied, one being gathered and one prefetched per worker.
+            max_ack_pending: batch * (concurrency + 2),
         })
     }
 
@@ -236,30 +329,64 @@ impl Bus {
         }
     }
 
-    /// Creates every stream of the deployment that does not exist yet. Every service calls it at
-    /// start, so start order does not matter.
+    /// Creates every stream and durable consumer of the deployment that does not exist yet.
+    /// Every service calls it at start, so start order does not matter.
     pub async fn provision(&self) -> Result<(), BusError> {
         for kind in StreamKind::ALL {
-            self.js
-                .get_or_create_stream(stream::Config {
-                    name: self.stream_name(kind),
-                    subjects: kind.subjects().iter().map(|s| self.subject(s)).collect(),
-                    max_age: kind.max_age(),
-                    storage: stream::StorageType::File,
-                    duplicate_window: Duration::from_secs(120),
-                    num_replicas: self.stream_replicas,
-                    ..Default::default()
-                })
-                .await
-                .map_err(js_err)?;
+            let config = stream::Config {
+                name: self.stream_name(kind),
+                subjects: kind.subjects().iter().map(|s| self.subject(s)).collect(),
+                retention: kind.retention(),
+                max_age: kind.max_age(),
+                max_bytes: self.stream_max_bytes,
+                // A full work stream refuses new events instead of dropping unconsumed ones: they
+                // wait in the producers' outboxes until consumers catch up.
+                discard: stream::DiscardPolicy::New,
+                storage: stream::StorageType::File,
+                duplicate_window: Duration::from_secs(120),
+                num_replicas: self.stream_replicas,
+                ..Default::default()
+            };
+            match self.js.get_stream(&config.name).await {
+                Ok(mut existing) => {
+                    let info = existing.info().await.map_err(js_err)?;
+                    if info.config.retention != config.retention {
+                        // Retention cannot change in place; an operator migrates the stream.
+                        tracing::warn!(stream = %config.name, "stream has another retention policy than this version expects");
+                    } else if info.config.max_bytes != config.max_bytes
+                        || info.config.discard != config.discard
+                    {
+                        self.js.update_stream(&config).await.map_err(js_err)?;
+                    }
+                }
+                Err(_) => {
+                    self.js.get_or_create_stream(config).await.map_err(js_err)?;
+                }
+            }
+        }
+        for durable in durables::ALL {
+            self.durable_consumer(&durable).await?;
         }
         Ok(())
     }
 
-    /// Publishes `events` with pipelined acknowledgements; returns once JetStream stored all.
-    pub async fn publish_all(&self, events: &[OutboundEvent]) -> Result<(), BusError> {
+    /// Publishes `events` with pipelined acknowledgements and reports, event by event, what was
+    /// stored, what can never be and what failed this time, so one bad event holds up no other.
+    pub async fn publish_all(&self, events: &[OutboundEvent]) -> Published {
+        let mut published = Published::default();
+        let max_payload = self.client.server_info().max_payload;
         let mut acks = Vec::with_capacity(events.len());
         for event in events {
+            if max_payload > 0 && event.payload.len() > max_payload {
+                published.unpublishable.push((
+                    event.event_id,
+                    format!(
+                        "payload of {} bytes exceeds the server's maximum of {max_payload}",
+                        event.payload.len()
+                    ),
+                ));
+                continue;
+            }
             let mut headers = HeaderMap::new();
             headers.insert(HEADER_MSG_ID, event.event_id.to_string().as_str());
             headers.insert(HEADER_EVENT, event.event_type.as_str());
@@ -267,7 +394,7 @@ impl Bus {
             for (key, value) in &event.trace_headers {
                 headers.insert(key.as_str(), value.as_str());
             }
-            let ack = self
+            match self
                 .js
                 .publish_with_headers(
                     self.subject(&event.subject),
@@ -275,273 +402,66 @@ impl Bus {
                     Bytes::from(event.payload.clone()),
                 )
                 .await
-                .map_err(js_err)?;
-            acks.push(ack);
+            {
+                Ok(ack) => acks.push((event.event_id, ack)),
+                Err(error) if error.kind() == PublishErrorKind::MaxPayloadExceeded => published
+                    .unpublishable
+                    .push((event.event_id, error.to_string())),
+                Err(error) => published.failed.push((event.event_id, error.to_string())),
+            }
         }
-        for ack in acks {
-            ack.await.map_err(js_err)?;
+        for (event_id, ack) in acks {
+            match ack.await {
+                Ok(_) => published.stored.push(event_id),
+                Err(error) => published.failed.push((event_id, error.to_string())),
+            }
         }
+        published
+    }
+
+    /// Publishes one message as is (headers and payload), awaiting JetStream's acknowledgement.
+    pub async fn publish_raw(
+        &self,
+        subject: String,
+        headers: HeaderMap,
+        payload: Bytes,
+    ) -> Result<(), BusError> {
+        self.js
+            .publish_with_headers(subject, headers, payload)
+            .await
+            .map_err(js_err)?
+            .await
+            .map_err(js_err)?;
         Ok(())
     }
 
-    /// Durable pull consumer shared by every replica of a service.
+    /// The durable pull consumer shared by every replica of a service, created if missing.
     pub async fn durable_consumer(
         &self,
-        spec: &ConsumerSpec,
+        durable: &Durable,
     ) -> Result<jetstream::consumer::Consumer<pull::Config>, BusError> {
         let stream = self
             .js
-            .get_stream(self.stream_name(spec.stream))
+            .get_stream(self.stream_name(durable.stream))
             .await
             .map_err(js_err)?;
         stream
             .get_or_create_consumer(
-                &spec.durable,
+                durable.name,
                 pull::Config {
-                    durable_name: Some(spec.durable.clone()),
-                    filter_subject: spec
-                        .filter_subject
-                        .as_deref()
-                        .map(|s| self.subject(s))
-                        .unwrap_or_default(),
+                    durable_name: Some(durable.name.to_owned()),
+                    filter_subject: self.subject(durable.filter),
                     ack_policy: AckPolicy::Explicit,
                     deliver_policy: DeliverPolicy::All,
-                    ack_wait: spec.ack_wait,
-                    max_deliver: spec.max_deliver,
+                    ack_wait: self.ack_wait,
+                    // Unlimited: an outage must never use up an event's deliveries. The consumer
+                    // counts failures that can be the event's fault and dead-letters it itself.
+                    max_deliver: -1,
+                    max_ack_pending: self.max_ack_pending,
                     ..Default::default()
                 },
             )
             .await
             .map_err(js_err)
-    }
-}
-
-/// What a consumer reads and how often an event is retried.
-#[derive(Debug, Clone)]
-pub struct ConsumerSpec {
-    pub stream: StreamKind,
-    pub durable: String,
-    /// Subject filter without the deployment prefix; `None` takes the whole stream.
-    pub filter_subject: Option<String>,
-    pub max_deliver: i64,
-    pub ack_wait: Duration,
-}
-
-/// One delivered event.
-#[derive(Debug)]
-pub struct Delivery {
-    /// Subject without the deployment prefix.
-    pub subject: String,
-    pub event_type: String,
-    /// `Nats-Msg-Id`: the producer's event id, the key for exactly-once application.
-    pub event_id: String,
-    pub payload: Bytes,
-    /// 1 for the first delivery.
-    pub attempt: i64,
-}
-
-impl Delivery {
-    /// The transaction that applies this event once for `consumer`; `None` if it was applied
-    /// before (see [`crate::outbox::begin_once`]).
-    pub async fn begin_once(
-        &self,
-        pool: &sqlx::PgPool,
-        consumer: &str,
-    ) -> Result<Option<sqlx::Transaction<'static, sqlx::Postgres>>, sqlx::Error> {
-        crate::outbox::begin_once(pool, consumer, &self.event_id, &self.subject).await
-    }
-
-    /// Decodes the payload as `E`, rejecting events of another type.
-    pub fn decode<E: Event>(&self) -> Result<E, HandlerError> {
-        if self.event_type != E::TYPE {
-            return Err(HandlerError::Reject(format!(
-                "expected {} on {}, got {:?}",
-                E::TYPE,
-                self.subject,
-                self.event_type
-            )));
-        }
-        E::decode(self.payload.as_ref())
-            .map_err(|e| HandlerError::Reject(format!("undecodable {}: {e}", E::TYPE)))
-    }
-}
-
-/// Why an event was not applied.
-#[derive(Debug, thiserror::Error)]
-pub enum HandlerError {
-    /// Might work later (database down, conflict): redelivered with backoff until max deliveries.
-    #[error("retry: {0}")]
-    Retry(String),
-    /// Can never work (undecodable, wrong type): goes to the dead-letter stream at once.
-    #[error("reject: {0}")]
-    Reject(String),
-}
-
-impl From<sqlx::Error> for HandlerError {
-    fn from(error: sqlx::Error) -> Self {
-        HandlerError::Retry(error.to_string())
-    }
-}
-
-impl From<BusError> for HandlerError {
-    fn from(error: BusError) -> Self {
-        HandlerError::Retry(error.to_string())
-    }
-}
-
-/// Applies events from one durable consumer.
-pub trait EventHandler: Send + Sync + 'static {
-    fn handle(&self, delivery: &Delivery) -> impl Future<Output = Result<(), HandlerError>> + Send;
-}
-
-/// Pulls events until `shutdown`, applying each with `handler`; acknowledges after it succeeds,
-/// retries with backoff, and dead-letters after the last attempt so the pipeline keeps flowing.
-pub async fn run_consumer<H: EventHandler>(
-    bus: Bus,
-    spec: ConsumerSpec,
-    handler: std::sync::Arc<H>,
-    shutdown: CancellationToken,
-) -> Result<(), BusError> {
-    let consumer = bus.durable_consumer(&spec).await?;
-    let mut messages = consumer.messages().await.map_err(js_err)?;
-    tracing::info!(consumer = %spec.durable, stream = ?spec.stream, "consuming");
-    loop {
-        let next = tokio::select! {
-            () = shutdown.cancelled() => break,
-            next = messages.next() => next,
-        };
-        let message = match next {
-            None => break,
-            Some(Ok(message)) => message,
-            Some(Err(error)) => {
-                tracing::warn!(consumer = %spec.durable, %error, "pull failed, retrying");
-                tokio::time::sleep(Duration::from_millis(250)).await;
-                continue;
-            }
-        };
-        let delivery = to_delivery(&bus, &message);
-        let span = tracing::info_span!(
-            "event.consume",
-            consumer = %spec.durable,
-            subject = %delivery.subject,
-            event_id = %delivery.event_id,
-            attempt = delivery.attempt,
-        );
-        if let Some(headers) = &message.headers {
-            telemetry::set_parent_from(
-                &span,
-                headers
-                    .iter()
-                    .filter_map(|(k, v)| v.first().map(|v| (k.as_ref(), v.as_str()))),
-            );
-        }
-        let outcome = handler.handle(&delivery).instrument(span.clone()).await;
-        let _entered = span.enter();
-        let ack = match outcome {
-            Ok(()) => message.ack().await,
-            Err(error) => {
-                let last = matches!(error, HandlerError::Reject(_))
-                    || delivery.attempt >= spec.max_deliver;
-                if last {
-                    tracing::error!(%error, "event dead-lettered");
-                    match dead_letter(&bus, &spec.durable, &message, &error).await {
-                        Ok(()) => message.ack_with(AckKind::Term).await,
-                        Err(dlq_error) => {
-                            tracing::error!(%dlq_error, "dead-lettering failed, leaving for redelivery");
-                            message
-                                .ack_with(AckKind::Nak(Some(Duration::from_secs(5))))
-                                .await
-                        }
-                    }
-                } else {
-                    tracing::warn!(%error, "event failed, will retry");
-                    message
-                        .ack_with(AckKind::Nak(Some(backoff(delivery.attempt))))
-                        .await
-                }
-            }
-        };
-        if let Err(error) = ack {
-            // The event comes back after ack_wait; the inbox makes the second application a no-op.
-            tracing::warn!(%error, "acknowledgement failed");
-        }
-    }
-    tracing::info!(consumer = %spec.durable, "consumer stopped");
-    Ok(())
-}
-
-fn backoff(attempt: i64) -> Duration {
-    let exponent = u32::try_from(attempt.clamp(1, 6) - 1).unwrap_or(0);
-    Duration::from_millis(200 * 2u64.pow(exponent))
-}
-
-fn to_delivery(bus: &Bus, message: &jetstream::Message) -> Delivery {
-    let header = |name: &str| {
-        message
-            .headers
-            .as_ref()
-            .and_then(|h| h.get(name))
-            .map(|v| v.as_str().to_owned())
-            .unwrap_or_default()
-    };
-    let attempt = message.info().map(|info| info.delivered).unwrap_or(1);
-    let mut event_id = header(HEADER_MSG_ID);
-    if event_id.is_empty() {
-        // Without a producer id the stream position identifies the message.
-        event_id = message
-            .info()
-            .map(|info| format!("{}:{}", info.stream, info.stream_sequence))
-            .unwrap_or_default();
-    }
-    Delivery {
-        subject: bus.unprefixed(message.subject.as_str()).to_owned(),
-        event_type: header(HEADER_EVENT),
-        event_id,
-        payload: message.payload.clone(),
-        attempt,
-    }
-}
-
-async fn dead_letter(
-    bus: &Bus,
-    consumer: &str,
-    message: &jetstream::Message,
-    error: &HandlerError,
-) -> Result<(), BusError> {
-    let mut headers = message.headers.clone().unwrap_or_default();
-    let original_id = headers
-        .get(HEADER_MSG_ID)
-        .map(|v| v.as_str().to_owned())
-        .unwrap_or_default();
-    headers.insert(
-        HEADER_MSG_ID,
-        format!("dlq:{consumer}:{original_id}").as_str(),
-    );
-    headers.insert(HEADER_DLQ_ERROR, error.to_string().as_str());
-    headers.insert(HEADER_DLQ_SUBJECT, message.subject.as_str());
-    headers.insert(HEADER_DLQ_CONSUMER, consumer);
-    bus.js
-        .publish_with_headers(
-            bus.subject(&subjects::dead_letter(consumer)),
-            headers,
-            message.payload.clone(),
-        )
-        .await
-        .map_err(js_err)?
-        .await
-        .map_err(js_err)?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_caps() {
-        assert_eq!(backoff(1), Duration::from_millis(200));
-        assert_eq!(backoff(2), Duration::from_millis(400));
-        assert_eq!(backoff(6), Duration::from_millis(6400));
-        assert_eq!(backoff(60), Duration::from_millis(6400));
     }
 }

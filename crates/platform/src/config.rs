@@ -1,9 +1,15 @@
 //! Typed configuration from `GATEHOUSE_*` environment variables.
 //!
 //! Every default works against the local stack (NATS on 127.0.0.1:4222, Postgres on
-//! 127.0.0.1:5432 with trust auth), so a fresh checkout runs without any setting.
+//! 127.0.0.1:5432 with trust auth), so a fresh checkout runs without any setting, except
+//! authentication: it needs a key, or `GATEHOUSE_AUTH_DEV_MODE=true` (what `gatehouse up` sets).
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
 
 use thiserror::Error;
 
@@ -70,6 +76,17 @@ impl ServiceKind {
             ServiceKind::Reporting => 50055,
         }
     }
+
+    /// Prometheus `/metrics` port, 9101–9105 in the order of the gRPC ports.
+    pub fn default_metrics_port(self) -> u16 {
+        match self {
+            ServiceKind::CargoIntake => 9101,
+            ServiceKind::PassengerIntake => 9102,
+            ServiceKind::RiskTargeting => 9103,
+            ServiceKind::UnitAlerts => 9104,
+            ServiceKind::Reporting => 9105,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +103,11 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
 }
 
+/// 1 GiB per stream: JetStream reserves the limit of each of the six streams against the
+/// server's storage, so a larger default would not start on a modest disk. About a million
+/// events of backlog per stream; a deployment expecting longer consumer outages raises it.
+pub const DEFAULT_STREAM_MAX_BYTES: i64 = 1024 * 1024 * 1024;
+
 #[derive(Debug, Clone)]
 pub struct NatsConfig {
     pub url: String,
@@ -99,11 +121,21 @@ pub struct NatsConfig {
     pub ack_wait: Duration,
     /// Copies of each stream in a NATS cluster (3 in the Kubernetes deployment; 1 on one server).
     pub stream_replicas: usize,
+    /// Largest size of each work stream; when full, publishing waits in the outbox (nothing is
+    /// dropped and intake keeps accepting into Postgres).
+    pub stream_max_bytes: i64,
+    /// Events a consumer applies in one transaction.
+    pub consumer_batch: usize,
+    /// Batches a consumer applies at the same time.
+    pub consumer_concurrency: usize,
+    /// How long applied event ids are remembered (inbox): longer than any event can stay
+    /// unpublished or undelivered, so a late duplicate is still recognised.
+    pub inbox_retention: Duration,
 }
 
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
-    /// HS256 shared secret. Without it and without a public key the local development key is used.
+    /// HS256 shared secret (at least 32 bytes, not a placeholder).
     pub hs256_secret: Option<Personal<String>>,
     /// PEM public key (RSA or EC) for RS256/ES256 tokens issued by an identity provider.
     pub public_key_file: Option<PathBuf>,
@@ -111,12 +143,39 @@ pub struct AuthConfig {
     pub jwks_file: Option<PathBuf>,
     pub issuer: Option<String>,
     pub audience: Option<String>,
+    /// `GATEHOUSE_AUTH_DEV_MODE=true`: with no key configured, accept tokens signed with the
+    /// published development key instead of refusing to start. For developer machines only.
+    pub dev_mode: bool,
+}
+
+/// Where the Prometheus `/metrics` endpoint listens (`GATEHOUSE_METRICS_ADDR`, `off` disables it).
+#[derive(Debug, Clone)]
+pub enum MetricsListen {
+    Off,
+    Addr(SocketAddr),
+    /// A listener the caller bound already, so it knows the port (tests bind port 0).
+    Bound(BoundListener),
+}
+
+/// A bound listener that can sit in a cloneable config; the first [`BoundListener::take`] gets it.
+#[derive(Debug, Clone)]
+pub struct BoundListener(Arc<Mutex<Option<std::net::TcpListener>>>);
+
+impl BoundListener {
+    pub fn new(listener: std::net::TcpListener) -> Self {
+        Self(Arc::new(Mutex::new(Some(listener))))
+    }
+
+    pub fn take(&self) -> Option<std::net::TcpListener> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
     pub service: ServiceKind,
     pub grpc_addr: SocketAddr,
+    pub metrics: MetricsListen,
     pub database: DatabaseConfig,
     pub nats: NatsConfig,
     pub auth: AuthConfig,
@@ -151,6 +210,14 @@ impl ServiceConfig {
             get("GATEHOUSE_GRPC_ADDR"),
             SocketAddr::from(([0, 0, 0, 0], service.default_grpc_port())),
         )?;
+        let metrics = match get("GATEHOUSE_METRICS_ADDR") {
+            Some(value) if value.trim().eq_ignore_ascii_case("off") => MetricsListen::Off,
+            value => MetricsListen::Addr(parse_or(
+                "GATEHOUSE_METRICS_ADDR",
+                value,
+                SocketAddr::from(([0, 0, 0, 0], service.default_metrics_port())),
+            )?),
+        };
         let log_format = match get("GATEHOUSE_LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
@@ -181,6 +248,7 @@ impl ServiceConfig {
         Ok(Self {
             service,
             grpc_addr,
+            metrics,
             database: DatabaseConfig {
                 url: Personal::new(
                     get("GATEHOUSE_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
@@ -209,6 +277,28 @@ impl ServiceConfig {
                     get("GATEHOUSE_STREAM_REPLICAS"),
                     1,
                 )?,
+                stream_max_bytes: parse_or(
+                    "GATEHOUSE_STREAM_MAX_BYTES",
+                    get("GATEHOUSE_STREAM_MAX_BYTES"),
+                    DEFAULT_STREAM_MAX_BYTES,
+                )?,
+                consumer_batch: parse_or(
+                    "GATEHOUSE_CONSUMER_BATCH",
+                    get("GATEHOUSE_CONSUMER_BATCH"),
+                    500,
+                )?,
+                consumer_concurrency: parse_or(
+                    "GATEHOUSE_CONSUMER_CONCURRENCY",
+                    get("GATEHOUSE_CONSUMER_CONCURRENCY"),
+                    2,
+                )?,
+                inbox_retention: Duration::from_secs(
+                    3600 * parse_or(
+                        "GATEHOUSE_INBOX_RETENTION_HOURS",
+                        get("GATEHOUSE_INBOX_RETENTION_HOURS"),
+                        8 * 24,
+                    )?,
+                ),
             },
             auth: AuthConfig {
                 hs256_secret: get("GATEHOUSE_JWT_SECRET").map(Personal::new),
@@ -216,6 +306,19 @@ impl ServiceConfig {
                 jwks_file: get("GATEHOUSE_JWT_JWKS_FILE").map(PathBuf::from),
                 issuer: get("GATEHOUSE_JWT_ISSUER"),
                 audience: get("GATEHOUSE_JWT_AUDIENCE"),
+                dev_mode: match get("GATEHOUSE_AUTH_DEV_MODE")
+                    .map(|v| v.trim().to_ascii_lowercase())
+                    .as_deref()
+                {
+                    None | Some("false") => false,
+                    Some("true") => true,
+                    Some(_) => {
+                        return Err(ConfigError::Invalid {
+                            var: "GATEHOUSE_AUTH_DEV_MODE",
+                            reason: "expected true or false".into(),
+                        });
+                    }
+                },
             },
             log_format,
             units_file: get("GATEHOUSE_UNITS_FILE").map(PathBuf::from),
@@ -298,9 +401,48 @@ mod tests {
     }
 
     #[test]
+    fn metrics_listen_on_910x_unless_configured_or_off() {
+        for (kind, port) in ServiceKind::ALL.into_iter().zip(9101..) {
+            let cfg = ServiceConfig::from_lookup(kind, lookup(&[])).unwrap();
+            assert!(
+                matches!(cfg.metrics, MetricsListen::Addr(addr) if addr == SocketAddr::from(([0, 0, 0, 0], port))),
+                "{kind:?}: {:?}",
+                cfg.metrics
+            );
+        }
+        let cfg = ServiceConfig::from_lookup(
+            ServiceKind::Reporting,
+            lookup(&[("GATEHOUSE_METRICS_ADDR", "127.0.0.1:0")]),
+        )
+        .unwrap();
+        assert!(
+            matches!(cfg.metrics, MetricsListen::Addr(addr) if addr == "127.0.0.1:0".parse().unwrap())
+        );
+        for off in ["off", "OFF", " off "] {
+            let cfg = ServiceConfig::from_lookup(
+                ServiceKind::Reporting,
+                lookup(&[("GATEHOUSE_METRICS_ADDR", off)]),
+            )
+            .unwrap();
+            assert!(matches!(cfg.metrics, MetricsListen::Off), "{off:?}");
+        }
+    }
+
+    #[test]
+    fn a_bound_metrics_listener_is_handed_out_once() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let bound = BoundListener::new(listener);
+        let copy = bound.clone();
+        assert_eq!(copy.take().unwrap().local_addr().unwrap(), addr);
+        assert!(bound.take().is_none());
+    }
+
+    #[test]
     fn bad_values_name_the_variable() {
         for (var, value) in [
             ("GATEHOUSE_GRPC_ADDR", "not-an-address"),
+            ("GATEHOUSE_METRICS_ADDR", "9101"),
             ("GATEHOUSE_BUS_PREFIX", "a.b"),
             ("GATEHOUSE_LOG_FORMAT", "xml"),
             ("GATEHOUSE_DB_SCHEMA", "Robert'); DROP"),

@@ -130,11 +130,9 @@ pub async fn drop_scratch_database(url: &str, name: &str) -> Result<(), DbError>
     }
     let options = PgConnectOptions::from_str(url).map_err(|e| DbError::Url(e.to_string()))?;
     let mut admin = options.database("postgres").connect().await?;
-    sqlx::query(&format!(
-        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-    ))
-    .execute(&mut admin)
-    .await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&mut admin)
+        .await?;
     admin.close().await?;
     Ok(())
 }

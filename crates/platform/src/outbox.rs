@@ -1,9 +1,11 @@
-//! Transactional outbox, inbox and audit log.
+//! The producer side of delivery: the transactional outbox and its relay.
 //!
 //! A producer writes its records and their events in one transaction ([`enqueue`]); the relay
 //! publishes pending events right after the commit (woken by [`Relay::notify`]) and sweeps again
 //! on a timer, so an event written before a crash is published after restart. JetStream's
-//! `Nats-Msg-Id` dedupe makes a second publication of the same event harmless.
+//! `Nats-Msg-Id` dedupe makes a second publication of the same event harmless. Published rows are
+//! deleted; a row that can never be published is parked with its error and counted, and the rows
+//! behind it flow on.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
@@ -16,6 +18,8 @@ use crate::bus::{Bus, OutboundEvent};
 /// Largest number of events published per sweep; more are taken by the next sweep at once.
 const BATCH: i64 = 500;
 const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
+/// Parked rows are kept for an operator this long, then deleted: they hold personal data.
+const PARKED_RETENTION_DAYS: i32 = 30;
 
 /// Stores `events` in the outbox within the caller's transaction.
 pub async fn enqueue(conn: &mut PgConnection, events: &[OutboundEvent]) -> Result<(), sqlx::Error> {
@@ -72,17 +76,42 @@ impl Relay {
 
     /// Runs until `shutdown`, publishing whenever notified and at least every second.
     pub async fn run(self, shutdown: CancellationToken) {
+        let mut failures: u32 = 0;
+        let mut last_cleanup = tokio::time::Instant::now();
         loop {
             match self.publish_pending().await {
                 // A full batch means more may be waiting: go again without sleeping.
-                Ok(n) if n as i64 == BATCH => continue,
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "outbox relay failed, will retry"),
+                Ok(sweep) if sweep.taken == BATCH as usize && sweep.failed == 0 => {
+                    failures = 0;
+                    continue;
+                }
+                Ok(sweep) if sweep.failed > 0 => {
+                    failures += 1;
+                }
+                Ok(_) => failures = 0,
+                Err(error) => {
+                    failures += 1;
+                    if failures == 1 || failures.is_multiple_of(30) {
+                        tracing::warn!(%error, "outbox relay failed, will retry");
+                    }
+                }
             }
+            if last_cleanup.elapsed() > Duration::from_secs(3600) {
+                last_cleanup = tokio::time::Instant::now();
+                if let Err(error) = self.delete_expired_parked().await {
+                    tracing::warn!(%error, "deleting expired parked events failed");
+                }
+            }
+            // After failures wait longer so an outage is not hammered; a notify still wakes.
+            let pause = if failures > 0 {
+                crate::consumer::backoff(failures).max(SWEEP_INTERVAL / 4)
+            } else {
+                SWEEP_INTERVAL
+            };
             tokio::select! {
                 () = shutdown.cancelled() => break,
-                () = self.wake.notified() => {}
-                () = tokio::time::sleep(SWEEP_INTERVAL) => {}
+                () = self.wake.notified(), if failures == 0 => {}
+                () = tokio::time::sleep(pause) => {}
             }
         }
         // Last sweep so events committed just before shutdown do not wait for the next start.
@@ -91,19 +120,20 @@ impl Relay {
         }
     }
 
-    /// Publishes one batch of pending events and marks them sent; returns how many.
-    pub async fn publish_pending(&self) -> Result<usize, RelayError> {
+    /// Publishes one batch of pending events: deletes the rows stored by JetStream, parks the
+    /// ones that can never be published and leaves the rest for the next sweep.
+    pub async fn publish_pending(&self) -> Result<Sweep, RelayError> {
         let mut tx = self.pool.begin().await?;
         // SKIP LOCKED lets replicas share the sweep without publishing the same row twice at once.
         let rows = sqlx::query(
             "SELECT event_id, subject, event_type, payload, trace_headers FROM outbox
-             WHERE published_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+             WHERE parked_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED",
         )
         .bind(BATCH)
         .fetch_all(&mut *tx)
         .await?;
         if rows.is_empty() {
-            return Ok(0);
+            return Ok(Sweep::default());
         }
         let mut events = Vec::with_capacity(rows.len());
         for row in rows {
@@ -117,86 +147,77 @@ impl Relay {
                     .unwrap_or_default(),
             });
         }
-        self.bus.publish_all(&events).await?;
-        let ids: Vec<uuid::Uuid> = events.iter().map(|e| e.event_id).collect();
-        sqlx::query("UPDATE outbox SET published_at = now() WHERE event_id = ANY($1)")
-            .bind(&ids)
+        let published = self.bus.publish_all(&events).await;
+        sqlx::query("DELETE FROM outbox WHERE event_id = ANY($1)")
+            .bind(&published.stored)
             .execute(&mut *tx)
             .await?;
+        for (event_id, error) in &published.unpublishable {
+            tracing::error!(%event_id, %error, "event cannot be published, parked");
+        }
+        let (parked_ids, parked_errors): (Vec<uuid::Uuid>, Vec<String>) =
+            published.unpublishable.iter().cloned().unzip();
+        let (failed_ids, failed_errors): (Vec<uuid::Uuid>, Vec<String>) =
+            published.failed.iter().cloned().unzip();
+        sqlx::query(
+            "UPDATE outbox o SET attempts = o.attempts + 1, last_error = f.error,
+                 parked_at = CASE WHEN f.park THEN now() END
+             FROM UNNEST($1::uuid[], $2::text[], $3::bool[]) AS f(id, error, park)
+             WHERE o.event_id = f.id",
+        )
+        .bind(parked_ids.iter().chain(&failed_ids).collect::<Vec<_>>())
+        .bind(
+            parked_errors
+                .iter()
+                .chain(&failed_errors)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            std::iter::repeat_n(true, parked_ids.len())
+                .chain(std::iter::repeat_n(false, failed_ids.len()))
+                .collect::<Vec<_>>(),
+        )
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        Ok(events.len())
+        if let Some((event_id, error)) = published.failed.first() {
+            tracing::warn!(%event_id, %error, failed = published.failed.len(), "publishing events failed, will retry");
+        }
+        metrics::counter!("gatehouse_events_published_total")
+            .increment(published.stored.len() as u64);
+        if !parked_ids.is_empty() {
+            metrics::counter!("gatehouse_events_parked_total").increment(parked_ids.len() as u64);
+        }
+        Ok(Sweep {
+            taken: events.len(),
+            published: published.stored.len(),
+            parked: parked_ids.len(),
+            failed: failed_ids.len(),
+        })
     }
+
+    async fn delete_expired_parked(&self) -> Result<u64, sqlx::Error> {
+        Ok(
+            sqlx::query("DELETE FROM outbox WHERE parked_at < now() - make_interval(days => $1)")
+                .bind(PARKED_RETENTION_DAYS)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
+    }
+}
+
+/// What one relay sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Sweep {
+    pub taken: usize,
+    pub published: usize,
+    pub parked: usize,
+    pub failed: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum RelayError {
     #[error(transparent)]
     Sql(#[from] sqlx::Error),
-    #[error(transparent)]
-    Bus(#[from] crate::bus::BusError),
-}
-
-/// Records within the caller's transaction that `consumer` applies `event_id`. Returns `false`
-/// when it was applied before: the caller then commits nothing else and acknowledges.
-pub async fn claim_event(
-    conn: &mut PgConnection,
-    consumer: &str,
-    event_id: &str,
-    subject: &str,
-) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO inbox (consumer, event_id, subject) VALUES ($1, $2, $3)
-         ON CONFLICT (consumer, event_id) DO NOTHING",
-    )
-    .bind(consumer)
-    .bind(event_id)
-    .bind(subject)
-    .execute(conn)
-    .await?;
-    Ok(inserted.rows_affected() == 1)
-}
-
-/// Opens the transaction that applies one event for `consumer`, or `None` when the event was
-/// applied before (that claim is then already committed and the event only needs its ack).
-pub async fn begin_once(
-    pool: &PgPool,
-    consumer: &str,
-    event_id: &str,
-    subject: &str,
-) -> Result<Option<sqlx::Transaction<'static, sqlx::Postgres>>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    if claim_event(&mut tx, consumer, event_id, subject).await? {
-        Ok(Some(tx))
-    } else {
-        tx.commit().await?;
-        Ok(None)
-    }
-}
-
-/// One line of the append-only audit log.
-#[derive(Debug, Clone)]
-pub struct AuditEntry<'a> {
-    pub actor: &'a str,
-    pub agency: &'a str,
-    /// What was done, e.g. `alert.read`, `alert.acknowledge`, `rule.activate`.
-    pub action: &'a str,
-    pub resource_type: &'a str,
-    pub resource_ids: Vec<String>,
-    pub reason: Option<&'a str>,
-}
-
-pub async fn audit(conn: &mut PgConnection, entry: AuditEntry<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO audit_log (actor, agency, action, resource_type, resource_ids, reason)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(entry.actor)
-    .bind(entry.agency)
-    .bind(entry.action)
-    .bind(entry.resource_type)
-    .bind(&entry.resource_ids)
-    .bind(entry.reason)
-    .execute(conn)
-    .await?;
-    Ok(())
 }

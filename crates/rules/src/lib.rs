@@ -9,63 +9,187 @@
 //! - `flight`: `carrier`, `number`, `departure_airport`, `arrival_airport`, `departure_date`,
 //!   `direction` (`inbound`, `outbound`, `unknown`).
 //!
+//! Text fields are strings; `age` and `days_to_expiry` are ints.
+//!
 //! Example: `traveller.nationality in ['AAA', 'BBB'] && document.days_to_expiry < 30`.
-//! A rule must evaluate to a bool; a hit records the values of the fields the rule reads.
+//! A rule must evaluate to a bool: [`compile_passenger`] type-checks it and refuses one that
+//! cannot ([`RuleError`], with a position). A hit records the values of the fields the rule
+//! reads. Evaluation errors are reported by kind only ([`EvaluationError`]): the values a rule
+//! reads are personal data and must not reach logs.
+
+mod check;
 
 use std::collections::{BTreeMap, HashMap};
 
-use cel::{Context, Program, Value};
+use cel::{Context, ExecutionError, ParseErrors, Program, Value};
 
-/// Fields a passenger rule may read, by variable.
-const PASSENGER_FIELDS: &[(&str, &[&str])] = &[
+/// What a context field holds, for the type check of rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FieldKind {
+    Text,
+    Int,
+}
+
+/// Fields a passenger rule may read, by variable, with their types.
+pub(crate) const PASSENGER_FIELDS: &[(&str, &[(&str, FieldKind)])] = &[
     (
         "traveller",
         &[
-            "nationality",
-            "country_of_residence",
-            "sex",
-            "role",
-            "age",
-            "date_of_birth",
-            "surname",
-            "given_names",
+            ("nationality", FieldKind::Text),
+            ("country_of_residence", FieldKind::Text),
+            ("sex", FieldKind::Text),
+            ("role", FieldKind::Text),
+            ("age", FieldKind::Int),
+            ("date_of_birth", FieldKind::Text),
+            ("surname", FieldKind::Text),
+            ("given_names", FieldKind::Text),
         ],
     ),
     (
         "document",
         &[
-            "type",
-            "issuing_country",
-            "number",
-            "expiry_date",
-            "days_to_expiry",
+            ("type", FieldKind::Text),
+            ("issuing_country", FieldKind::Text),
+            ("number", FieldKind::Text),
+            ("expiry_date", FieldKind::Text),
+            ("days_to_expiry", FieldKind::Int),
         ],
     ),
     (
         "flight",
         &[
-            "carrier",
-            "number",
-            "departure_airport",
-            "arrival_airport",
-            "departure_date",
-            "direction",
+            ("carrier", FieldKind::Text),
+            ("number", FieldKind::Text),
+            ("departure_airport", FieldKind::Text),
+            ("arrival_airport", FieldKind::Text),
+            ("departure_date", FieldKind::Text),
+            ("direction", FieldKind::Text),
         ],
     ),
 ];
 
+/// Where in an expression a problem is: 1-based line and column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Why a rule is refused when it is written. Messages name fields, operators, functions and
+/// types, never a literal of the expression (a rule may hold a name or a document number).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RuleError {
-    #[error("expression does not parse: {0}")]
-    Syntax(String),
-    #[error("unknown variable {0:?}; a passenger rule reads traveller, document and flight")]
-    UnknownVariable(String),
-    #[error("unknown field {0:?}")]
-    UnknownField(String),
-    #[error("evaluation failed: {0}")]
-    Evaluation(String),
-    #[error("expression returned {0}, not a bool")]
-    NotBool(String),
+    #[error("syntax error: {message}")]
+    Syntax {
+        message: String,
+        position: Option<Position>,
+    },
+    #[error("unknown variable; a passenger rule reads traveller, document and flight")]
+    UnknownVariable { position: Option<Position> },
+    #[error("unknown field {path}")]
+    UnknownField {
+        path: String,
+        position: Option<Position>,
+    },
+    #[error("unknown function {name}")]
+    UnknownFunction {
+        name: String,
+        position: Option<Position>,
+    },
+    #[error("{message}")]
+    Type {
+        message: String,
+        position: Option<Position>,
+    },
+    #[error("the rule yields {found}, not a bool")]
+    NotBool {
+        found: String,
+        position: Option<Position>,
+    },
+}
+
+impl RuleError {
+    pub fn position(&self) -> Option<Position> {
+        match self {
+            RuleError::Syntax { position, .. }
+            | RuleError::UnknownVariable { position }
+            | RuleError::UnknownField { position, .. }
+            | RuleError::UnknownFunction { position, .. }
+            | RuleError::Type { position, .. }
+            | RuleError::NotBool { position, .. } => *position,
+        }
+    }
+
+    /// The message with its position, e.g. for a field violation: `line 1, column 19: ...`.
+    pub fn located(&self) -> String {
+        match self.position() {
+            Some(Position { line, column }) => format!("line {line}, column {column}: {self}"),
+            None => self.to_string(),
+        }
+    }
+}
+
+/// Why evaluating a rule failed, by kind only: the runtime's own errors quote the values the
+/// rule was reading (a surname, a date of birth), so they never leave this crate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum EvaluationError {
+    #[error("missing field")]
+    MissingField,
+    #[error("type mismatch")]
+    TypeMismatch,
+    #[error("result is not a bool")]
+    NotBool,
+    #[error("arithmetic overflow")]
+    Overflow,
+    #[error("division by zero")]
+    DivisionByZero,
+    #[error("index out of bounds")]
+    IndexOutOfBounds,
+    #[error("function failed")]
+    FunctionFailed,
+    #[error("other evaluation error")]
+    Other,
+}
+
+impl EvaluationError {
+    /// A stable snake_case name, for log fields and metric labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvaluationError::MissingField => "missing_field",
+            EvaluationError::TypeMismatch => "type_mismatch",
+            EvaluationError::NotBool => "not_bool",
+            EvaluationError::Overflow => "overflow",
+            EvaluationError::DivisionByZero => "division_by_zero",
+            EvaluationError::IndexOutOfBounds => "index_out_of_bounds",
+            EvaluationError::FunctionFailed => "function_failed",
+            EvaluationError::Other => "other",
+        }
+    }
+
+    fn of(error: &ExecutionError) -> Self {
+        match error {
+            ExecutionError::NoSuchKey(_) | ExecutionError::UndeclaredReference(_) => {
+                EvaluationError::MissingField
+            }
+            ExecutionError::UnexpectedType { .. }
+            | ExecutionError::NoSuchOverload(_)
+            | ExecutionError::ValuesNotComparable(..)
+            | ExecutionError::UnsupportedBinaryOperator(..)
+            | ExecutionError::UnsupportedTargetType { .. }
+            | ExecutionError::NotSupportedAsMethod { .. }
+            | ExecutionError::UnsupportedKeyType(_)
+            | ExecutionError::UnsupportedIndex(..)
+            | ExecutionError::InvalidArgumentCount { .. }
+            | ExecutionError::MissingArgumentOrTarget => EvaluationError::TypeMismatch,
+            ExecutionError::Overflow(..) => EvaluationError::Overflow,
+            ExecutionError::DivisionByZero(_) | ExecutionError::RemainderByZero(_) => {
+                EvaluationError::DivisionByZero
+            }
+            ExecutionError::IndexOutOfBounds(_) => EvaluationError::IndexOutOfBounds,
+            ExecutionError::FunctionError { .. } => EvaluationError::FunctionFailed,
+            _ => EvaluationError::Other,
+        }
+    }
 }
 
 /// A rule ready to evaluate.
@@ -83,25 +207,53 @@ impl std::fmt::Debug for CompiledRule {
     }
 }
 
-/// Compiles a passenger rule, rejecting syntax errors and variables or fields that do not exist.
+impl CompiledRule {
+    /// `variable.field` paths the rule reads, in the order written.
+    pub fn reads(&self) -> &[String] {
+        &self.reads
+    }
+}
+
+/// Compiles a passenger rule, refusing syntax errors, variables, fields and functions that do
+/// not exist, and expressions that are ill-typed or cannot yield a bool.
 pub fn compile_passenger(expression: &str) -> Result<CompiledRule, RuleError> {
-    let program = Program::compile(expression).map_err(|e| RuleError::Syntax(e.to_string()))?;
-    for variable in program.references().variables() {
-        if !PASSENGER_FIELDS.iter().any(|(name, _)| *name == variable) {
-            return Err(RuleError::UnknownVariable(variable.to_owned()));
-        }
-    }
+    let program = Program::compile(expression).map_err(|e| syntax_error(&e))?;
+    check::check_passenger(&program)?;
     let reads = field_paths(expression);
-    for path in &reads {
-        let (variable, field) = path.split_once('.').unwrap_or((path.as_str(), ""));
-        let known = PASSENGER_FIELDS
-            .iter()
-            .any(|(name, fields)| *name == variable && fields.contains(&field));
-        if !known {
-            return Err(RuleError::UnknownField(path.clone()));
-        }
-    }
     Ok(CompiledRule { program, reads })
+}
+
+/// The first parse error, without the parts of the parser's message that quote the source.
+fn syntax_error(errors: &ParseErrors) -> RuleError {
+    let Some(first) = errors.errors.first() else {
+        return RuleError::Syntax {
+            message: "expression does not parse".into(),
+            position: None,
+        };
+    };
+    // "Syntax error: mismatched input 'SMITH' expecting ..." keeps "mismatched input".
+    let text = first
+        .msg
+        .strip_prefix("Syntax error: ")
+        .unwrap_or(&first.msg);
+    let cut = text.find(['\'', '"', '`']).unwrap_or(text.len());
+    let message = text[..cut]
+        .trim()
+        .trim_end_matches(':')
+        .trim_end()
+        .trim_end_matches(" at")
+        .trim();
+    let message = if message.is_empty() || message.len() > 80 {
+        "expression does not parse".to_owned()
+    } else {
+        message.to_owned()
+    };
+    let (line, column) = first.pos;
+    let position = match (u32::try_from(line), u32::try_from(column)) {
+        (Ok(line), Ok(column)) if line > 0 && column > 0 => Some(Position { line, column }),
+        _ => None,
+    };
+    RuleError::Syntax { message, position }
 }
 
 /// `variable.field` paths named in `expression` outside string literals, in order, once each.
@@ -198,11 +350,11 @@ impl<'a> Evaluation<'a> {
             // Every documented field is present, so a rule never fails on an absent key.
             let value: HashMap<String, Value> = fields
                 .iter()
-                .map(|field| {
+                .map(|(field, kind)| {
                     let value = map
                         .get(field)
                         .map(Fact::to_value)
-                        .unwrap_or_else(|| default_value(field));
+                        .unwrap_or_else(|| default_value(field, *kind));
                     ((*field).to_owned(), value)
                 })
                 .collect();
@@ -211,16 +363,17 @@ impl<'a> Evaluation<'a> {
         Self { facts, context }
     }
 
-    /// `Some(evidence)` when `rule` fires: the values of the fields it reads.
+    /// `Some(evidence)` when `rule` fires: the values of the fields it reads. An error names
+    /// its kind only, so it can be logged with the rule's id and version.
     pub fn evaluate(
         &self,
         rule: &CompiledRule,
-    ) -> Result<Option<BTreeMap<String, String>>, RuleError> {
+    ) -> Result<Option<BTreeMap<String, String>>, EvaluationError> {
         match rule.program.execute(&self.context) {
             Ok(Value::Bool(true)) => Ok(Some(self.evidence(rule))),
             Ok(Value::Bool(false)) => Ok(None),
-            Ok(other) => Err(RuleError::NotBool(format!("{other:?}"))),
-            Err(e) => Err(RuleError::Evaluation(e.to_string())),
+            Ok(_) => Err(EvaluationError::NotBool),
+            Err(error) => Err(EvaluationError::of(&error)),
         }
     }
 
@@ -241,11 +394,12 @@ impl<'a> Evaluation<'a> {
     }
 }
 
-fn default_value(field: &str) -> Value {
-    match field {
-        "age" => Value::Int(-1),
-        "days_to_expiry" => Value::Int(-99_999),
-        _ => Value::from(String::new()),
+/// The documented value of a field the facts leave out ("unknown").
+fn default_value(field: &str, kind: FieldKind) -> Value {
+    match (field, kind) {
+        ("days_to_expiry", _) => Value::Int(-99_999),
+        (_, FieldKind::Int) => Value::Int(-1),
+        (_, FieldKind::Text) => Value::from(String::new()),
     }
 }
 
@@ -258,7 +412,12 @@ mod tests {
         f.traveller.insert("nationality", Fact::Text("SYR".into()));
         f.traveller.insert("age", Fact::Int(34));
         f.traveller.insert("role", Fact::Text("passenger".into()));
+        f.traveller
+            .insert("surname", Fact::Text("SECRETNAME".into()));
+        f.traveller
+            .insert("date_of_birth", Fact::Text("1991-02-03".into()));
         f.document.insert("type", Fact::Text("passport".into()));
+        f.document.insert("number", Fact::Text("P9988776".into()));
         f.document.insert("days_to_expiry", Fact::Int(20));
         f.flight
             .insert("departure_airport", Fact::Text("IST".into()));
@@ -282,6 +441,18 @@ mod tests {
             (
                 "traveller.role == 'crew' || document.type == 'passport'",
                 true,
+            ),
+            (
+                "['IST', 'SAW'].exists(a, flight.departure_airport == a)",
+                true,
+            ),
+            (
+                "traveller.surname.startsWith('SEC') && size(traveller.surname) > 3",
+                true,
+            ),
+            (
+                "traveller.age > 60 ? document.days_to_expiry < 0 : traveller.age < 18",
+                false,
             ),
         ];
         for (expression, fires) in cases {
@@ -307,28 +478,265 @@ mod tests {
         assert_eq!(evidence.len(), 2);
     }
 
+    /// Rules of the tests, the demo and the kind analysts write: all must keep compiling.
     #[test]
-    fn compile_rejects_bad_rules() {
-        assert!(matches!(
-            compile_passenger("traveller.nationality =="),
-            Err(RuleError::Syntax(_))
-        ));
-        assert!(
-            matches!(compile_passenger("passenger.age > 3"), Err(RuleError::UnknownVariable(v)) if v == "passenger")
-        );
-        assert!(
-            matches!(compile_passenger("traveller.shoe_size > 3"), Err(RuleError::UnknownField(f)) if f == "traveller.shoe_size")
-        );
+    fn well_typed_rules_are_accepted() {
+        for expression in [
+            "traveller.nationality == 'XXX' && document.days_to_expiry < 30",
+            "flight.departure_airport in ['IST','SAW']",
+            "traveller.nationality in ['XXB', 'XXC']",
+            "document.days_to_expiry >= 0 && document.days_to_expiry < 30",
+            "traveller.age > 60",
+            "!(traveller.role == 'crew')",
+            "traveller.role != 'crew' || traveller.sex == 'F'",
+            "traveller.surname.endsWith('OV') && traveller.given_names.contains('A')",
+            "traveller.surname.matches('^[A-Z]+$')",
+            "matches(document.number, '^X[0-9]+$')",
+            "size(traveller.given_names) == 0 || traveller.given_names.size() > 40",
+            "has(traveller.age) && traveller.age < 18 && traveller.role == 'passenger'",
+            "traveller.age >= 18 ? document.days_to_expiry < 90 : document.days_to_expiry < 180",
+            "document.days_to_expiry < 2.5",
+            "traveller.age + 1 > 18 && document.days_to_expiry * 2 < 60",
+            "-document.days_to_expiry > 0",
+            "traveller['nationality'] == 'XXA'",
+            "{'IST': 1, 'SAW': 2}[flight.departure_airport] == 1",
+            "flight.departure_airport in {'IST': true}",
+            "['XXA', 'XXB'].all(c, c != traveller.nationality)",
+            "[1, 2].map(x, x * 2).exists(y, y == traveller.age)",
+            "['A', 'B'].filter(x, x == traveller.sex).size() > 0",
+            "int(flight.number) > 1000",
+            "string(traveller.age) == '34'",
+            "timestamp(flight.departure_date + 'T00:00:00Z') > timestamp('2026-01-01T00:00:00Z')",
+            "dyn(traveller.age) == 'x' || true",
+            "traveller.nationality == 'XXA' &&\n  document.days_to_expiry < 30",
+        ] {
+            if let Err(error) = compile_passenger(expression) {
+                panic!("{expression} refused: {}", error.located());
+            }
+        }
+    }
+
+    /// `(expression, message fragment, line, column)` of rules that can never work.
+    #[test]
+    fn ill_typed_rules_are_refused_with_a_position() {
+        let cases: &[(&str, &str, u32, u32)] = &[
+            ("traveller.surname", "yields string, not a bool", 1, 10),
+            (
+                "traveller.surname > 5",
+                "> cannot order string and int",
+                1,
+                19,
+            ),
+            ("traveller.age + 1", "yields int, not a bool", 1, 15),
+            (
+                "document.days_to_expiry == 'x'",
+                "== compares int with string",
+                1,
+                25,
+            ),
+            (
+                "traveller.age && true",
+                "an operand of && must be bool, got int",
+                1,
+                10,
+            ),
+            ("!traveller.surname", "the operand of ! must be bool", 1, 11),
+            (
+                "traveller.age in ['1', '2']",
+                "in looks for int in list(string)",
+                1,
+                15,
+            ),
+            (
+                "traveller.nationality in 'XXA'",
+                "in needs a list or a map",
+                1,
+                23,
+            ),
+            (
+                "traveller.age + 1.5 > 3.0",
+                "+ is not defined for int and double",
+                1,
+                15,
+            ),
+            (
+                "traveller.age > 3 ? 'x' : 1",
+                "branches of ?: have different types",
+                1,
+                19,
+            ),
+            (
+                "traveller.surname ? true : false",
+                "condition of ?: must be bool",
+                1,
+                10,
+            ),
+            ("size(traveller.age) > 1", "size() takes a string", 1, 5),
+            (
+                "traveller.age.startsWith('1')",
+                "startsWith() works on strings",
+                1,
+                25,
+            ),
+            (
+                "traveller.surname.matches('[')",
+                "valid regular expression",
+                1,
+                27,
+            ),
+            (
+                "traveller.surname.lowerAscii() == 'x'",
+                "unknown function lowerAscii",
+                1,
+                29,
+            ),
+            (
+                "sha256(document.number) == 'x'",
+                "unknown function sha256",
+                1,
+                7,
+            ),
+            (
+                "traveller.shoe_size > 3",
+                "unknown field traveller.shoe_size",
+                1,
+                10,
+            ),
+            ("traveller.age.years > 3", "int has no fields", 1, 14),
+            ("passenger.age > 3", "unknown variable", 1, 1),
+            (
+                "traveller.nationality == 'XXA' &&\n   document.days_to_expiry == 'soon'",
+                "== compares int with string",
+                2,
+                28,
+            ),
+        ];
+        for (expression, fragment, line, column) in cases {
+            let error = compile_passenger(expression).unwrap_err();
+            assert!(
+                error.to_string().contains(fragment),
+                "{expression}: {error}"
+            );
+            assert_eq!(
+                error.position(),
+                Some(Position {
+                    line: *line,
+                    column: *column
+                }),
+                "{expression}: {error}"
+            );
+        }
     }
 
     #[test]
-    fn non_bool_results_are_errors() {
+    fn syntax_errors_have_a_position_and_no_source_text() {
+        for (expression, line, column) in [
+            ("traveller.nationality ==", 1, 25),
+            ("traveller.surname == 'SMITH' &&& x", 1, 32),
+            ("traveller.surname == \"SMITH", 1, 22),
+            ("traveller.age > 3 SMITH", 1, 19),
+            ("traveller.age > 3 &&\n  traveller. == 'SMITH'", 2, 14),
+        ] {
+            let error = compile_passenger(expression).unwrap_err();
+            assert!(
+                matches!(error, RuleError::Syntax { .. }),
+                "{expression}: {error}"
+            );
+            assert_eq!(
+                error.position(),
+                Some(Position { line, column }),
+                "{expression}: {error}"
+            );
+            assert!(!error.located().contains("SMITH"), "{}", error.located());
+            assert!(
+                !error.located().contains("traveller"),
+                "{}",
+                error.located()
+            );
+        }
+    }
+
+    #[test]
+    fn messages_never_quote_literals() {
+        for expression in [
+            "traveller.surname == 'SMITH' && traveller.age",
+            "traveller.date_of_birth == 19850412",
+            "document.number in [12345678]",
+            "SMITH == traveller.surname",
+            "traveller.surname == 'SMITH' ? 'SMITH' : 1",
+        ] {
+            let error = compile_passenger(expression).unwrap_err();
+            for secret in ["SMITH", "19850412", "12345678"] {
+                assert!(!error.located().contains(secret), "{}", error.located());
+            }
+        }
+    }
+
+    #[test]
+    fn located_messages_carry_the_position() {
+        let error = compile_passenger("traveller.surname > 5").unwrap_err();
+        assert_eq!(
+            error.located(),
+            "line 1, column 19: > cannot order string and int"
+        );
+    }
+
+    /// Runtime failures a type check cannot rule out report a kind, never the values read.
+    #[test]
+    fn evaluation_errors_are_kinds_without_values() {
         let facts = facts();
-        let rule = compile_passenger("traveller.age + 1").unwrap();
-        assert!(matches!(
-            Evaluation::passenger(&facts).evaluate(&rule),
-            Err(RuleError::NotBool(_))
-        ));
+        let eval = Evaluation::passenger(&facts);
+        for (expression, kind) in [
+            (
+                "dyn(traveller.surname) + 1 > 0",
+                EvaluationError::TypeMismatch,
+            ),
+            ("dyn(traveller.surname)", EvaluationError::NotBool),
+            (
+                "{'a': traveller.surname}[traveller.surname] == ''",
+                EvaluationError::MissingField,
+            ),
+            (
+                "traveller.age * 9223372036854775807 > 0",
+                EvaluationError::Overflow,
+            ),
+            (
+                "traveller.age / (traveller.age - 34) > 0",
+                EvaluationError::DivisionByZero,
+            ),
+            (
+                "[traveller.surname][traveller.age] == ''",
+                EvaluationError::IndexOutOfBounds,
+            ),
+            (
+                "traveller.surname.matches(traveller.surname + '[')",
+                EvaluationError::FunctionFailed,
+            ),
+        ] {
+            let rule = compile_passenger(expression).unwrap();
+            let error = eval.evaluate(&rule).unwrap_err();
+            assert_eq!(error, kind, "{expression}");
+            for text in [error.to_string(), format!("{error:?}")] {
+                for secret in ["SECRETNAME", "1991-02-03", "P9988776", "34"] {
+                    assert!(!text.contains(secret), "{expression}: {text}");
+                }
+            }
+        }
+        assert_eq!(EvaluationError::MissingField.as_str(), "missing_field");
+    }
+
+    #[test]
+    fn unknown_facts_take_the_documented_defaults() {
+        let facts = PassengerFacts::default();
+        let eval = Evaluation::passenger(&facts);
+        for expression in [
+            "traveller.age == -1",
+            "document.days_to_expiry == -99999",
+            "traveller.surname == ''",
+        ] {
+            let rule = compile_passenger(expression).unwrap();
+            assert!(eval.evaluate(&rule).unwrap().is_some(), "{expression}");
+        }
     }
 
     #[test]

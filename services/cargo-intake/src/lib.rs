@@ -24,8 +24,7 @@ pub async fn run(
     shutdown: gatehouse_platform::runtime::Shutdown,
 ) -> Result<(), RuntimeError> {
     // The manifest schema arrives with the cargo issue; until then only the platform tables exist.
-    let migrations = sqlx::migrate::Migrator::with_migrations(Vec::new());
-    let runtime = ServiceRuntime::start(config, &migrations).await?;
+    let runtime = ServiceRuntime::start(config, &sqlx::migrate::Migrator::DEFAULT).await?;
     let routes = Routes::new(CargoIntakeServiceServer::with_interceptor(
         CargoIntake,
         runtime.interceptor(),

@@ -9,11 +9,12 @@ use std::{
 
 use chrono::NaiveDate;
 use gatehouse_platform::{
-    bus::{Delivery, Event, EventHandler, HandlerError},
+    bus::Event,
+    consumer::{BatchHandler, Delivery, HandlerError, Rejected, decode_batch},
     events::from_timestamp,
     units::UnitDirectory,
 };
-use gatehouse_proto::v1::{self, Domain};
+use gatehouse_proto::v1::{self, AlertAction, Domain};
 use sqlx::PgPool;
 
 use crate::{query::parse_day, store};
@@ -29,6 +30,7 @@ pub struct Counts {
     pub false_positives: i64,
     pub referred: i64,
     pub not_controlled: i64,
+    pub shadow_hits: i64,
 }
 
 impl AddAssign for Counts {
@@ -41,6 +43,7 @@ impl AddAssign for Counts {
         self.false_positives += other.false_positives;
         self.referred += other.referred;
         self.not_controlled += other.not_controlled;
+        self.shadow_hits += other.shadow_hits;
     }
 }
 
@@ -52,10 +55,44 @@ pub struct DayKey {
     pub domain: Domain,
 }
 
-/// Everything one event adds, merged per row: one upsert may touch a row only once, and the
-/// sorted order makes concurrent upserts lock rows in the same order.
+/// A count that concerns one subject (a traveller on a flight, a consignment) and must be
+/// added once however often the subject is re-assessed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SubjectCount {
+    Hit,
+    ShadowHit,
+}
+
+impl SubjectCount {
+    pub fn column(self) -> &'static str {
+        match self {
+            SubjectCount::Hit => "hit",
+            SubjectCount::ShadowHit => "shadow_hit",
+        }
+    }
+
+    fn counts(self) -> Counts {
+        match self {
+            SubjectCount::Hit => Counts {
+                hits: 1,
+                ..Counts::default()
+            },
+            SubjectCount::ShadowHit => Counts {
+                shadow_hits: 1,
+                ..Counts::default()
+            },
+        }
+    }
+}
+
+/// Everything some events add, merged per row: one upsert may touch a row only once, and the
+/// sorted order makes concurrent upserts lock rows in the same order. Counts of subjects are
+/// kept apart until the store has checked which subjects it saw before.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Tally(BTreeMap<DayKey, Counts>);
+pub struct Tally {
+    rows: BTreeMap<DayKey, Counts>,
+    subjects: BTreeSet<(DayKey, SubjectCount, String)>,
+}
 
 impl Tally {
     fn add(&mut self, unit_id: &str, day: NaiveDate, domain: Domain, counts: Counts) {
@@ -64,58 +101,93 @@ impl Tally {
             day,
             domain,
         };
-        *self.0.entry(key).or_default() += counts;
+        *self.rows.entry(key).or_default() += counts;
+    }
+
+    fn add_subject(
+        &mut self,
+        unit_id: &str,
+        day: NaiveDate,
+        domain: Domain,
+        count: SubjectCount,
+        subject: &str,
+    ) {
+        let key = DayKey {
+            unit_id: unit_id.to_owned(),
+            day,
+            domain,
+        };
+        self.subjects.insert((key, count, subject.to_owned()));
+    }
+
+    /// Adds a counted subject's contribution (after the store found it new).
+    pub fn add_counted(&mut self, key: DayKey, count: SubjectCount) {
+        *self.rows.entry(key).or_default() += count.counts();
+    }
+
+    pub fn merge(&mut self, other: Tally) {
+        for (key, counts) in other.rows {
+            *self.rows.entry(key).or_default() += counts;
+        }
+        self.subjects.extend(other.subjects);
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.rows.is_empty() && self.subjects.is_empty()
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.rows.len()
     }
 
     pub fn rows(&self) -> impl Iterator<Item = (&DayKey, &Counts)> {
-        self.0.iter()
+        self.rows.iter()
+    }
+
+    /// Subjects to count once each: row, kind of count, dedupe key.
+    pub fn take_subjects(&mut self) -> BTreeSet<(DayKey, SubjectCount, String)> {
+        std::mem::take(&mut self.subjects)
     }
 }
 
-/// An event that adds to the statistics.
+/// An event that adds to the statistics; `Err` names why it can never be counted.
 pub trait Counted: Event + 'static {
-    fn tally(&self, units: &UnitDirectory) -> Result<Tally, HandlerError>;
+    fn tally(&self, units: &UnitDirectory) -> Result<Tally, String>;
 }
 
-fn reject(reason: impl Into<String>) -> HandlerError {
-    HandlerError::Reject(reason.into())
-}
-
-fn utc_day(at: Option<&prost_types::Timestamp>, field: &str) -> Result<NaiveDate, HandlerError> {
+fn utc_day(at: Option<&prost_types::Timestamp>, field: &str) -> Result<NaiveDate, String> {
     at.and_then(from_timestamp)
         .map(|at| at.date_naive())
-        .ok_or_else(|| reject(format!("{field} is missing or out of range")))
+        .ok_or_else(|| format!("{field} is missing or out of range"))
 }
 
 /// Statistics know only the two domains; an event without one cannot be filed.
-fn counted_domain(value: i32) -> Result<Domain, HandlerError> {
+fn counted_domain(value: i32) -> Result<Domain, String> {
     match Domain::try_from(value) {
         Ok(domain @ (Domain::Passenger | Domain::Cargo)) => Ok(domain),
-        _ => Err(reject(format!("domain {value} is not passenger or cargo"))),
+        _ => Err(format!("domain {value} is not passenger or cargo")),
     }
 }
 
-/// Records: the travellers of the report, for each unit covering the arrival airport.
+/// Records: the travellers new to the flight (a later version of a report counts only the
+/// travellers it adds), for each unit covering the arrival airport.
 impl Counted for v1::ApiReportAccepted {
-    fn tally(&self, units: &UnitDirectory) -> Result<Tally, HandlerError> {
+    fn tally(&self, units: &UnitDirectory) -> Result<Tally, String> {
         let day = utc_day(self.occurred_at.as_ref(), "occurred_at")?;
         let report = self
             .report
             .as_ref()
-            .ok_or_else(|| reject("report is missing"))?;
+            .ok_or_else(|| "report is missing".to_owned())?;
         let arrival = report
             .flight
             .as_ref()
             .map_or("", |flight| flight.arrival_airport.as_str());
-        let records = i64::try_from(report.travellers.len()).unwrap_or(i64::MAX);
+        // Events from before record versions carry no flight id: every traveller is new.
+        let records = if self.flight_id.is_empty() {
+            i64::try_from(report.travellers.len()).unwrap_or(i64::MAX)
+        } else {
+            i64::from(self.new_traveller_count.max(0))
+        };
         let mut tally = Tally::default();
         if records > 0 {
             for unit in units.for_location(arrival) {
@@ -130,24 +202,38 @@ impl Counted for v1::ApiReportAccepted {
     }
 }
 
-/// Hits: each record with a non-shadow hit, for every unit the assessment concerns.
+/// Hits: each subject with a hit (and, apart, with a shadow hit), once per unit the assessment
+/// concerns, however often it is re-assessed.
 impl Counted for v1::RiskAssessed {
-    fn tally(&self, units: &UnitDirectory) -> Result<Tally, HandlerError> {
+    fn tally(&self, units: &UnitDirectory) -> Result<Tally, String> {
         let domain = counted_domain(self.domain)?;
         let mut tally = Tally::default();
-        for assessment in self.assessments.iter().filter(|a| has_counted_hit(a)) {
+        for assessment in &self.assessments {
+            let counts: Vec<SubjectCount> = [
+                (!assessment.hits.is_empty()).then_some(SubjectCount::Hit),
+                (!assessment.shadow_hits.is_empty()).then_some(SubjectCount::ShadowHit),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if counts.is_empty() {
+                continue;
+            }
             let day = parse_day(&assessment.occurred_on).ok_or_else(|| {
-                reject(format!(
-                    "assessment {}: occurred_on {:?} is not YYYY-MM-DD",
-                    assessment.assessment_id, assessment.occurred_on
-                ))
+                format!(
+                    "assessment {}: occurred_on is not YYYY-MM-DD",
+                    assessment.assessment_id
+                )
             })?;
+            let subject = if assessment.dedupe_key.is_empty() {
+                &assessment.assessment_id
+            } else {
+                &assessment.dedupe_key
+            };
             for unit in assessment_units(assessment, units) {
-                let counts = Counts {
-                    hits: 1,
-                    ..Counts::default()
-                };
-                tally.add(unit, day, domain, counts);
+                for count in &counts {
+                    tally.add_subject(unit, day, domain, *count, subject);
+                }
             }
         }
         Ok(tally)
@@ -156,13 +242,10 @@ impl Counted for v1::RiskAssessed {
 
 /// The alert of an alert event and the row it counts in: its unit, the UTC day it was raised,
 /// its domain.
-fn alert_row(alert: Option<&v1::Alert>) -> Result<(&v1::Alert, NaiveDate, Domain), HandlerError> {
-    let alert = alert.ok_or_else(|| reject("alert is missing"))?;
+fn alert_row(alert: Option<&v1::Alert>) -> Result<(&v1::Alert, NaiveDate, Domain), String> {
+    let alert = alert.ok_or_else(|| "alert is missing".to_owned())?;
     if alert.unit_id.is_empty() {
-        return Err(reject(format!(
-            "alert {}: unit_id is empty",
-            alert.alert_id
-        )));
+        return Err(format!("alert {}: unit_id is empty", alert.alert_id));
     }
     let domain = counted_domain(alert.domain)?;
     let day = utc_day(alert.raised_at.as_ref(), "alert.raised_at")?;
@@ -171,7 +254,7 @@ fn alert_row(alert: Option<&v1::Alert>) -> Result<(&v1::Alert, NaiveDate, Domain
 
 /// Alerts: one for the unit it was raised for.
 impl Counted for v1::AlertRaised {
-    fn tally(&self, _units: &UnitDirectory) -> Result<Tally, HandlerError> {
+    fn tally(&self, _units: &UnitDirectory) -> Result<Tally, String> {
         let (alert, day, domain) = alert_row(self.alert.as_ref())?;
         let mut tally = Tally::default();
         let counts = Counts {
@@ -186,9 +269,9 @@ impl Counted for v1::AlertRaised {
 /// Outcomes: the result of the control an alert led to, counted on the day the alert was raised
 /// so that a day's alerts and their outcomes line up. Other updates count nothing.
 impl Counted for v1::AlertUpdated {
-    fn tally(&self, _units: &UnitDirectory) -> Result<Tally, HandlerError> {
+    fn tally(&self, _units: &UnitDirectory) -> Result<Tally, String> {
         let mut tally = Tally::default();
-        if self.action != "outcome_recorded" {
+        if self.action != AlertAction::OutcomeRecorded as i32 {
             return Ok(tally);
         }
         let (alert, day, domain) = alert_row(self.alert.as_ref())?;
@@ -200,20 +283,15 @@ impl Counted for v1::AlertUpdated {
             Ok(v1::Outcome::Referred) => counts.referred = 1,
             Ok(v1::Outcome::NotControlled) => counts.not_controlled = 1,
             Ok(v1::Outcome::Unspecified) | Err(_) => {
-                return Err(reject(format!(
+                return Err(format!(
                     "alert {}: outcome recorded without an outcome",
                     alert.alert_id
-                )));
+                ));
             }
         }
         tally.add(&alert.unit_id, day, domain, counts);
         Ok(tally)
     }
-}
-
-/// Shadow hits score rules under trial; they are not hits an officer would see.
-pub fn has_counted_hit(assessment: &v1::Assessment) -> bool {
-    assessment.hits.iter().any(|hit| !hit.shadow)
 }
 
 /// The units covering the assessment's location and those its rules or watchlists named, each once.
@@ -235,28 +313,17 @@ pub fn assessment_units<'a>(
         .collect()
 }
 
-/// What applying one delivery did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
-    /// Added to this many rows.
-    Counted(usize),
-    /// This consumer counted the event before: nothing changed.
-    AlreadyCounted,
-    /// The event concerns no unit or has nothing to count.
-    NothingToCount,
-}
-
 /// A durable consumer adding events of type `E` to the statistics.
 pub struct StatisticsConsumer<E> {
     pool: PgPool,
     units: Arc<UnitDirectory>,
     /// Durable name: the inbox key that makes counting exactly-once.
-    consumer: String,
+    consumer: &'static str,
     event: PhantomData<fn() -> E>,
 }
 
 impl<E: Counted> StatisticsConsumer<E> {
-    pub fn new(pool: PgPool, units: Arc<UnitDirectory>, consumer: String) -> Self {
+    pub fn new(pool: PgPool, units: Arc<UnitDirectory>, consumer: &'static str) -> Self {
         Self {
             pool,
             units,
@@ -264,38 +331,40 @@ impl<E: Counted> StatisticsConsumer<E> {
             event: PhantomData,
         }
     }
-
-    /// Decodes and counts `delivery` in one transaction with its inbox entry.
-    pub async fn apply(&self, delivery: &Delivery) -> Result<Applied, HandlerError> {
-        let tally = delivery.decode::<E>()?.tally(&self.units)?;
-        // Remembering an event that changes nothing would only grow the inbox.
-        if tally.is_empty() {
-            return Ok(Applied::NothingToCount);
-        }
-        let claimed = store::count_once(
-            &self.pool,
-            &self.consumer,
-            &delivery.event_id,
-            &delivery.subject,
-            &tally,
-        )
-        .await?;
-        Ok(if claimed {
-            Applied::Counted(tally.len())
-        } else {
-            Applied::AlreadyCounted
-        })
-    }
 }
 
-impl<E: Counted> EventHandler for StatisticsConsumer<E> {
-    async fn handle(&self, delivery: &Delivery) -> Result<(), HandlerError> {
-        match self.apply(delivery).await? {
-            Applied::Counted(rows) => tracing::debug!(rows, "event counted"),
-            Applied::AlreadyCounted => tracing::info!("event counted before, skipped"),
-            Applied::NothingToCount => tracing::debug!("nothing to count"),
+impl<E: Counted> BatchHandler for StatisticsConsumer<E> {
+    /// Adds up the batch in memory and writes one upsert per row touched, in one transaction
+    /// with the inbox claims. Events that count nothing are not remembered: there is nothing a
+    /// second delivery could double.
+    async fn apply(&self, batch: &[Delivery]) -> Result<Vec<Rejected>, HandlerError> {
+        let (events, mut rejected) = decode_batch::<E>(batch);
+        let mut counted = Vec::with_capacity(events.len());
+        for (index, event) in events {
+            match event.tally(&self.units) {
+                Ok(tally) if tally.is_empty() => {}
+                Ok(tally) => counted.push((index, tally)),
+                Err(reason) => rejected.push(Rejected { index, reason }),
+            }
         }
-        Ok(())
+        if counted.is_empty() {
+            return Ok(rejected);
+        }
+        let deliveries: Vec<&Delivery> = counted.iter().map(|(i, _)| &batch[*i]).collect();
+        let rows = store::count_batch(&self.pool, self.consumer, &deliveries, |claimed| {
+            let mut total = Tally::default();
+            // A batch may hold one event twice; it is claimed, and counted, once.
+            let mut first = claimed.clone();
+            for (index, tally) in counted {
+                if first.remove(&batch[index].event_id) {
+                    total.merge(tally);
+                }
+            }
+            total
+        })
+        .await?;
+        tracing::debug!(consumer = self.consumer, rows, "events counted");
+        Ok(rejected)
     }
 }
 
@@ -319,13 +388,6 @@ mod tests {
             .rows()
             .map(|(key, counts)| (key.unit_id.as_str(), key.day, key.domain, *counts))
             .collect()
-    }
-
-    fn hits(n: i64) -> Counts {
-        Counts {
-            hits: n,
-            ..Counts::default()
-        }
     }
 
     fn assessment(location: &str, targets: &[&str], shadow: &[bool]) -> Assessment {
@@ -390,10 +452,7 @@ mod tests {
     fn api_report_without_time_is_rejected() {
         let mut event = api_report("SJJ", 1);
         event.occurred_at = None;
-        assert!(matches!(
-            event.tally(&seed_units()),
-            Err(HandlerError::Reject(_))
-        ));
+        assert!(event.tally(&seed_units()).is_err());
     }
 
     #[test]
@@ -408,31 +467,101 @@ mod tests {
         assert!(assessment_units(&uncovered, &units).is_empty());
     }
 
+    fn subjects(tally: &mut Tally) -> Vec<(String, SubjectCount, String)> {
+        tally
+            .take_subjects()
+            .into_iter()
+            .map(|(key, count, subject)| (key.unit_id, count, subject))
+            .collect()
+    }
+
     #[test]
-    fn only_non_shadow_hits_count() {
-        assert!(has_counted_hit(&assessment("SJJ", &[], &[true, false])));
-        assert!(!has_counted_hit(&assessment("SJJ", &[], &[true, true])));
-        assert!(!has_counted_hit(&assessment("SJJ", &[], &[])));
+    fn hits_and_shadow_hits_count_once_per_subject_and_unit() {
+        let plain = assessment("SJJ", &[], &[false]);
+        let mut both = assessment("SJJ", &["jaitf-beg"], &[false]);
+        both.shadow_hits = vec![Hit {
+            shadow: true,
+            ..Hit::default()
+        }];
+        both.dedupe_key = "passenger/flight-1/traveller-9".into();
+        let mut shadow_only = assessment("SKP", &[], &[]);
+        shadow_only.shadow_hits = vec![Hit::default()];
+        shadow_only.dedupe_key = "passenger/flight-2/traveller-1".into();
+        let nothing = assessment("SJJ", &[], &[]);
 
         let event = v1::RiskAssessed {
             domain: Domain::Passenger as i32,
-            assessments: vec![
-                assessment("SJJ", &[], &[false]),
-                assessment("SJJ", &["jaitf-beg"], &[true, false]),
-                assessment("SJJ", &["jaitf-beg"], &[true]),
-                assessment("SKP", &[], &[]),
-            ],
+            assessments: vec![plain.clone(), both, shadow_only, nothing],
             ..Default::default()
         };
-        let tally = event.tally(&seed_units()).unwrap();
-        let march_1 = day("2026-03-01");
+        let mut tally = event.tally(&seed_units()).unwrap();
+        // Subject counts wait for the store; nothing is added to rows directly.
+        assert!(rows(&tally).is_empty());
+        let expected = vec![
+            // Without a dedupe key the assessment itself is the subject.
+            ("jaitf-sjj", SubjectCount::Hit, plain.assessment_id.clone()),
+            (
+                "jaitf-beg",
+                SubjectCount::Hit,
+                "passenger/flight-1/traveller-9".to_owned(),
+            ),
+            (
+                "jaitf-sjj",
+                SubjectCount::Hit,
+                "passenger/flight-1/traveller-9".to_owned(),
+            ),
+            (
+                "jaitf-beg",
+                SubjectCount::ShadowHit,
+                "passenger/flight-1/traveller-9".to_owned(),
+            ),
+            (
+                "jaitf-sjj",
+                SubjectCount::ShadowHit,
+                "passenger/flight-1/traveller-9".to_owned(),
+            ),
+            (
+                "biu-skp",
+                SubjectCount::ShadowHit,
+                "passenger/flight-2/traveller-1".to_owned(),
+            ),
+        ];
+        let mut expected: Vec<(String, SubjectCount, String)> = expected
+            .into_iter()
+            .map(|(unit, count, subject)| (unit.to_owned(), count, subject))
+            .collect();
+        expected.sort();
+        let mut actual = subjects(&mut tally);
+        actual.sort();
+        assert_eq!(actual, expected);
+
+        let key = DayKey {
+            unit_id: "jaitf-sjj".into(),
+            day: day("2026-03-01"),
+            domain: Domain::Passenger,
+        };
+        tally.add_counted(key.clone(), SubjectCount::Hit);
+        tally.add_counted(key, SubjectCount::ShadowHit);
+        let counted = Counts {
+            hits: 1,
+            shadow_hits: 1,
+            ..Counts::default()
+        };
         assert_eq!(
             rows(&tally),
-            [
-                ("jaitf-beg", march_1, Domain::Passenger, hits(1)),
-                ("jaitf-sjj", march_1, Domain::Passenger, hits(2)),
-            ]
+            [("jaitf-sjj", day("2026-03-01"), Domain::Passenger, counted)]
         );
+    }
+
+    #[test]
+    fn later_report_versions_count_only_new_travellers() {
+        let mut event = api_report("SJJ", 5);
+        event.flight_id = uuid::Uuid::now_v7().to_string();
+        event.new_traveller_count = 2;
+        let tally = event.tally(&seed_units()).unwrap();
+        assert_eq!(rows(&tally)[0].3.records, 2);
+        event.new_traveller_count = 0;
+        assert!(event.tally(&seed_units()).unwrap().is_empty());
     }
 
     #[test]
@@ -444,18 +573,12 @@ mod tests {
             assessments: vec![bad],
             ..Default::default()
         };
-        assert!(matches!(
-            event.tally(&seed_units()),
-            Err(HandlerError::Reject(_))
-        ));
+        assert!(event.tally(&seed_units()).is_err());
         let no_domain = v1::RiskAssessed {
             assessments: vec![assessment("SJJ", &[], &[false])],
             ..Default::default()
         };
-        assert!(matches!(
-            no_domain.tally(&seed_units()),
-            Err(HandlerError::Reject(_))
-        ));
+        assert!(no_domain.tally(&seed_units()).is_err());
     }
 
     #[test]
@@ -480,17 +603,14 @@ mod tests {
             [("pcu-bar", day("2026-03-01"), Domain::Cargo, alerts)]
         );
         let empty = v1::AlertRaised::default();
-        assert!(matches!(
-            empty.tally(&seed_units()),
-            Err(HandlerError::Reject(_))
-        ));
+        assert!(empty.tally(&seed_units()).is_err());
     }
 
     #[test]
     fn recorded_outcomes_count_on_the_day_the_alert_was_raised() {
         let raised_at = chrono::DateTime::parse_from_rfc3339("2026-03-01T23:30:00Z").unwrap();
-        let update = |action: &str, outcome: v1::Outcome| v1::AlertUpdated {
-            action: action.into(),
+        let update = |action: AlertAction, outcome: v1::Outcome| v1::AlertUpdated {
+            action: action as i32,
             alert: Some(Alert {
                 unit_id: "jaitf-sjj".into(),
                 domain: Domain::Passenger as i32,
@@ -500,7 +620,7 @@ mod tests {
             }),
             ..Default::default()
         };
-        let tally = update("outcome_recorded", v1::Outcome::Seizure)
+        let tally = update(AlertAction::OutcomeRecorded, v1::Outcome::Seizure)
             .tally(&seed_units())
             .unwrap();
         let seizure = Counts {
@@ -511,19 +631,20 @@ mod tests {
             rows(&tally),
             [("jaitf-sjj", day("2026-03-01"), Domain::Passenger, seizure)]
         );
-        let tally = update("outcome_recorded", v1::Outcome::FalsePositive)
+        let tally = update(AlertAction::OutcomeRecorded, v1::Outcome::FalsePositive)
             .tally(&seed_units())
             .unwrap();
         assert_eq!(rows(&tally)[0].3.false_positives, 1);
         assert!(
-            update("acknowledged", v1::Outcome::Unspecified)
+            update(AlertAction::Acknowledged, v1::Outcome::Unspecified)
                 .tally(&seed_units())
                 .unwrap()
                 .is_empty()
         );
-        assert!(matches!(
-            update("outcome_recorded", v1::Outcome::Unspecified).tally(&seed_units()),
-            Err(HandlerError::Reject(_))
-        ));
+        assert!(
+            update(AlertAction::OutcomeRecorded, v1::Outcome::Unspecified)
+                .tally(&seed_units())
+                .is_err()
+        );
     }
 }

@@ -13,9 +13,10 @@ mod store;
 
 use gatehouse_platform::{
     auth::{self, Role},
-    bus::{StreamKind, subjects},
+    bus::{Durable, durables},
     config::ServiceConfig,
-    error::{FieldViolations, internal},
+    db,
+    error::FieldViolations,
     runtime::{RuntimeError, ServiceRuntime},
 };
 use gatehouse_proto::v1::{
@@ -31,13 +32,6 @@ use crate::counting::{Counted, StatisticsConsumer};
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Every risk assessment, passenger and cargo.
-const RISK_ASSESSED: &str = "gatehouse.risk.>";
-/// Alerts raised for any unit.
-const ALERT_RAISED: &str = "gatehouse.alert.raised.>";
-/// Alert workflow steps; outcomes are counted.
-const ALERT_UPDATED: &str = "gatehouse.alert.updated.>";
-
 gatehouse_platform::service_binary!(Reporting);
 
 /// Runs the service on `listener` until `shutdown`.
@@ -47,30 +41,10 @@ pub async fn run(
     shutdown: gatehouse_platform::runtime::Shutdown,
 ) -> Result<(), RuntimeError> {
     let mut runtime = ServiceRuntime::start(config, &MIGRATIONS).await?;
-    spawn_counter::<ApiReportAccepted>(
-        &mut runtime,
-        StreamKind::Intake,
-        "api-accepted",
-        subjects::API_ACCEPTED,
-    );
-    spawn_counter::<RiskAssessed>(
-        &mut runtime,
-        StreamKind::Risk,
-        "risk-assessed",
-        RISK_ASSESSED,
-    );
-    spawn_counter::<AlertRaised>(
-        &mut runtime,
-        StreamKind::Alerts,
-        "alert-raised",
-        ALERT_RAISED,
-    );
-    spawn_counter::<AlertUpdated>(
-        &mut runtime,
-        StreamKind::Alerts,
-        "alert-updated",
-        ALERT_UPDATED,
-    );
+    spawn_counter::<ApiReportAccepted>(&mut runtime, durables::REPORTING_API_ACCEPTED);
+    spawn_counter::<RiskAssessed>(&mut runtime, durables::REPORTING_RISK_ASSESSED);
+    spawn_counter::<AlertRaised>(&mut runtime, durables::REPORTING_ALERT_RAISED);
+    spawn_counter::<AlertUpdated>(&mut runtime, durables::REPORTING_ALERT_UPDATED);
     let service = Reporting {
         pool: runtime.pool.clone(),
     };
@@ -88,20 +62,12 @@ pub async fn run(
         .await
 }
 
-/// Starts a durable consumer counting the `E` events on `subject`. Each purpose has its own
-/// durable name, so each event is counted once per kind of count.
-fn spawn_counter<E: Counted>(
-    runtime: &mut ServiceRuntime,
-    stream: StreamKind,
-    purpose: &str,
-    subject: &str,
-) {
-    let spec = runtime.consumer_spec(stream, purpose, Some(subject));
-    let consumer = StatisticsConsumer::<E>::new(
-        runtime.pool.clone(),
-        runtime.units.clone(),
-        spec.durable.clone(),
-    );
+/// Starts the durable consumer `durable` counting its `E` events. Each kind of count has its own
+/// durable, so each event is counted once per kind.
+fn spawn_counter<E: Counted>(runtime: &mut ServiceRuntime, durable: Durable) {
+    let spec = runtime.consumer_spec(durable);
+    let consumer =
+        StatisticsConsumer::<E>::new(runtime.pool.clone(), runtime.units.clone(), durable.name);
     runtime.spawn_consumer(spec, consumer);
 }
 
@@ -118,7 +84,7 @@ impl From<ReportingError> for Status {
     fn from(error: ReportingError) -> Self {
         match error {
             ReportingError::Invalid(violations) => violations.into_status(),
-            ReportingError::Db(e) => internal(&e),
+            ReportingError::Db(e) => db::status(&e),
         }
     }
 }

@@ -1,11 +1,13 @@
 //! SQL of the reporting schema.
 
+use std::collections::{BTreeSet, HashSet};
+
 use chrono::NaiveDate;
-use gatehouse_platform::outbox::begin_once;
+use gatehouse_platform::{consumer::Delivery, inbox};
 use gatehouse_proto::v1::{DailyStatistics, Domain};
 use sqlx::{PgConnection, PgPool, Row};
 
-use crate::counting::Tally;
+use crate::counting::{DayKey, SubjectCount, Tally};
 
 /// The `domain` column value of a domain; `None` for one statistics do not know.
 fn domain_column(domain: Domain) -> Option<&'static str> {
@@ -24,21 +26,86 @@ fn domain_from_column(value: &str) -> Domain {
     }
 }
 
-/// Adds `tally` unless `consumer` counted `event_id` before; the inbox entry and the counts
-/// commit together, so a redelivered event is never counted twice. Returns whether it counted.
-pub async fn count_once(
+/// Counts the events of `deliveries` that `consumer` has not counted before, in one
+/// transaction with their inbox claims: `tally` builds the sum of the claimed events, subjects
+/// are counted only if no earlier event counted them, and every touched row is upserted once.
+/// Returns how many rows were written.
+pub async fn count_batch(
     pool: &PgPool,
     consumer: &str,
-    event_id: &str,
-    subject: &str,
-    tally: &Tally,
-) -> Result<bool, sqlx::Error> {
-    let Some(mut tx) = begin_once(pool, consumer, event_id, subject).await? else {
-        return Ok(false);
-    };
-    add(&mut tx, tally).await?;
+    deliveries: &[&Delivery],
+    tally: impl FnOnce(&HashSet<String>) -> Tally,
+) -> Result<usize, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let claimed = inbox::claim(&mut tx, consumer, deliveries).await?;
+    if claimed.is_empty() {
+        return Ok(0);
+    }
+    let mut tally = tally(&claimed);
+    let subjects = tally.take_subjects();
+    if !subjects.is_empty() {
+        for (key, count) in first_counted(&mut tx, subjects).await? {
+            tally.add_counted(key, count);
+        }
+    }
+    let rows = tally.len();
+    if rows > 0 {
+        add(&mut tx, &tally).await?;
+    }
     tx.commit().await?;
-    Ok(true)
+    Ok(rows)
+}
+
+/// Records `subjects` as counted and returns those no earlier event counted.
+async fn first_counted(
+    conn: &mut PgConnection,
+    subjects: BTreeSet<(DayKey, SubjectCount, String)>,
+) -> Result<Vec<(DayKey, SubjectCount)>, sqlx::Error> {
+    let mut unit_ids = Vec::with_capacity(subjects.len());
+    let mut days = Vec::with_capacity(subjects.len());
+    let mut domains = Vec::with_capacity(subjects.len());
+    let mut kinds = Vec::with_capacity(subjects.len());
+    let mut keys = Vec::with_capacity(subjects.len());
+    for (key, count, dedupe_key) in &subjects {
+        let Some(domain) = domain_column(key.domain) else {
+            continue;
+        };
+        unit_ids.push(key.unit_id.as_str());
+        days.push(key.day);
+        domains.push(domain);
+        kinds.push(count.column());
+        keys.push(dedupe_key.as_str());
+    }
+    let rows = sqlx::query(
+        "INSERT INTO counted_subjects (unit_id, day, domain, kind, dedupe_key)
+         SELECT * FROM UNNEST($1::text[], $2::date[], $3::text[], $4::text[], $5::text[])
+         ON CONFLICT DO NOTHING
+         RETURNING unit_id, day, domain, kind",
+    )
+    .bind(&unit_ids)
+    .bind(&days)
+    .bind(&domains)
+    .bind(&kinds)
+    .bind(&keys)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let domain: String = row.try_get("domain")?;
+            let kind: String = row.try_get("kind")?;
+            let count = if kind == SubjectCount::Hit.column() {
+                SubjectCount::Hit
+            } else {
+                SubjectCount::ShadowHit
+            };
+            let key = DayKey {
+                unit_id: row.try_get("unit_id")?,
+                day: row.try_get("day")?,
+                domain: domain_from_column(&domain),
+            };
+            Ok((key, count))
+        })
+        .collect()
 }
 
 async fn add(conn: &mut PgConnection, tally: &Tally) -> Result<(), sqlx::Error> {
@@ -53,6 +120,7 @@ async fn add(conn: &mut PgConnection, tally: &Tally) -> Result<(), sqlx::Error> 
     let mut false_positives = Vec::with_capacity(tally.len());
     let mut referred = Vec::with_capacity(tally.len());
     let mut not_controlled = Vec::with_capacity(tally.len());
+    let mut shadow_hits = Vec::with_capacity(tally.len());
     for (key, counts) in tally.rows() {
         // Counting rejects events without a known domain, so every key has one.
         let Some(domain) = domain_column(key.domain) else {
@@ -69,12 +137,13 @@ async fn add(conn: &mut PgConnection, tally: &Tally) -> Result<(), sqlx::Error> 
         false_positives.push(counts.false_positives);
         referred.push(counts.referred);
         not_controlled.push(counts.not_controlled);
+        shadow_hits.push(counts.shadow_hits);
     }
     sqlx::query(
         "INSERT INTO daily_statistics (unit_id, day, domain, records, hits, alerts, seizures, nothing_found,
-             false_positives, referred, not_controlled)
+             false_positives, referred, not_controlled, shadow_hits)
          SELECT * FROM UNNEST($1::text[], $2::date[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
-             $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
+             $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[])
          ON CONFLICT (unit_id, day, domain) DO UPDATE SET
              records = daily_statistics.records + EXCLUDED.records,
              hits = daily_statistics.hits + EXCLUDED.hits,
@@ -83,7 +152,8 @@ async fn add(conn: &mut PgConnection, tally: &Tally) -> Result<(), sqlx::Error> 
              nothing_found = daily_statistics.nothing_found + EXCLUDED.nothing_found,
              false_positives = daily_statistics.false_positives + EXCLUDED.false_positives,
              referred = daily_statistics.referred + EXCLUDED.referred,
-             not_controlled = daily_statistics.not_controlled + EXCLUDED.not_controlled",
+             not_controlled = daily_statistics.not_controlled + EXCLUDED.not_controlled,
+             shadow_hits = daily_statistics.shadow_hits + EXCLUDED.shadow_hits",
     )
     .bind(&unit_ids)
     .bind(&days)
@@ -96,6 +166,7 @@ async fn add(conn: &mut PgConnection, tally: &Tally) -> Result<(), sqlx::Error> 
     .bind(&false_positives)
     .bind(&referred)
     .bind(&not_controlled)
+    .bind(&shadow_hits)
     .execute(conn)
     .await?;
     Ok(())
@@ -112,7 +183,7 @@ pub async fn daily_statistics(
 ) -> Result<Vec<DailyStatistics>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT unit_id, day, domain, records, hits, alerts, seizures, nothing_found,
-             false_positives, referred, not_controlled
+             false_positives, referred, not_controlled, shadow_hits
          FROM daily_statistics
          WHERE unit_id = ANY($1) AND day BETWEEN $2 AND $3 AND ($4::text IS NULL OR domain = $4)
          ORDER BY day, unit_id, domain",
@@ -139,6 +210,7 @@ pub async fn daily_statistics(
                 false_positives: row.try_get("false_positives")?,
                 referred: row.try_get("referred")?,
                 not_controlled: row.try_get("not_controlled")?,
+                shadow_hits: row.try_get("shadow_hits")?,
             })
         })
         .collect()
@@ -150,18 +222,20 @@ mod tests {
 
     use gatehouse_platform::{
         Personal,
-        bus::{Delivery, Event, subjects},
+        bus::{Event, subjects},
         config::DatabaseConfig,
+        consumer::BatchHandler,
         db,
         events::to_timestamp,
         units::UnitDirectory,
     };
     use gatehouse_proto::v1::{
-        Alert, AlertRaised, ApiReport, ApiReportAccepted, Flight, Traveller,
+        Alert, AlertRaised, ApiReport, ApiReportAccepted, Assessment, Flight, Hit, RiskAssessed,
+        Traveller,
     };
 
     use super::*;
-    use crate::counting::{Applied, StatisticsConsumer};
+    use crate::counting::{Counted, StatisticsConsumer};
 
     const SERVER: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -175,15 +249,31 @@ mod tests {
         }
     }
 
-    struct Outcome {
-        report_first: Applied,
-        report_again: Applied,
-        alert: Applied,
-        rows: Vec<DailyStatistics>,
+    fn assessed(dedupe_key: &str) -> RiskAssessed {
+        RiskAssessed {
+            event_id: uuid::Uuid::now_v7().to_string(),
+            domain: Domain::Passenger as i32,
+            assessments: vec![Assessment {
+                assessment_id: uuid::Uuid::now_v7().to_string(),
+                location: "SJJ".into(),
+                occurred_on: "2026-03-01".into(),
+                dedupe_key: dedupe_key.into(),
+                hits: vec![Hit::default()],
+                ..Assessment::default()
+            }],
+            ..Default::default()
+        }
     }
 
-    /// Counts an API report twice and an alert once for the same unit and day.
-    async fn count_report_twice(url: String) -> Outcome {
+    async fn apply<E: Counted>(pool: &PgPool, units: &Arc<UnitDirectory>, batch: &[Delivery]) {
+        let consumer = StatisticsConsumer::<E>::new(pool.clone(), units.clone(), "reporting-test");
+        let rejected = consumer.apply(batch).await.unwrap();
+        assert!(rejected.is_empty(), "{rejected:?}");
+    }
+
+    /// Counts a report delivered three times (twice in one batch), two assessments of one
+    /// traveller and one of another, and an alert.
+    async fn count_redeliveries(url: String) -> Vec<DailyStatistics> {
         let pool = db::connect(&DatabaseConfig {
             url: Personal::new(url),
             schema: "reporting".into(),
@@ -210,14 +300,20 @@ mod tests {
             }),
             ..Default::default()
         };
-        let records = StatisticsConsumer::<ApiReportAccepted>::new(
-            pool.clone(),
-            units.clone(),
-            "reporting-api-accepted".into(),
+        let report = || delivery(subjects::API_ACCEPTED, &report);
+        apply::<ApiReportAccepted>(&pool, &units, &[report(), report()]).await;
+        apply::<ApiReportAccepted>(&pool, &units, &[report()]).await;
+
+        // A re-assessment of the same traveller is a new event with the same dedupe key.
+        let subject = "passenger/flight/traveller-1";
+        let first = delivery("gatehouse.risk.assessed.passenger", &assessed(subject));
+        let again = delivery("gatehouse.risk.assessed.passenger", &assessed(subject));
+        let other = delivery(
+            "gatehouse.risk.assessed.passenger",
+            &assessed("passenger/flight/traveller-2"),
         );
-        let report = delivery(subjects::API_ACCEPTED, &report);
-        let report_first = records.apply(&report).await.unwrap();
-        let report_again = records.apply(&report).await.unwrap();
+        apply::<RiskAssessed>(&pool, &units, &[first]).await;
+        apply::<RiskAssessed>(&pool, &units, &[again, other]).await;
 
         let raised = AlertRaised {
             event_id: uuid::Uuid::now_v7().to_string(),
@@ -229,46 +325,32 @@ mod tests {
             }),
             ..Default::default()
         };
-        let alerts = StatisticsConsumer::<AlertRaised>::new(
-            pool.clone(),
-            units,
-            "reporting-alert-raised".into(),
-        );
-        let alert = alerts
-            .apply(&delivery(&subjects::alert_raised("jaitf-sjj"), &raised))
-            .await
-            .unwrap();
+        let raised = delivery(&subjects::alert_raised("jaitf-sjj"), &raised);
+        apply::<AlertRaised>(&pool, &units, &[raised]).await;
 
         let day = at.date_naive();
         let rows = daily_statistics(&pool, &["jaitf-sjj".into()], day, day, None)
             .await
             .unwrap();
         pool.close().await;
-        Outcome {
-            report_first,
-            report_again,
-            alert,
-            rows,
-        }
+        rows
     }
 
     #[tokio::test]
-    async fn a_redelivered_event_is_counted_once() {
+    async fn redelivered_events_and_reassessed_subjects_are_counted_once() {
         let name = format!("t_{}", uuid::Uuid::now_v7().simple());
         let url = db::create_scratch_database(SERVER, &name).await.unwrap();
-        let outcome = count_report_twice(url).await;
+        let rows = count_redeliveries(url).await;
         db::drop_scratch_database(SERVER, &name).await.unwrap();
 
-        assert_eq!(outcome.report_first, Applied::Counted(1));
-        assert_eq!(outcome.report_again, Applied::AlreadyCounted);
-        assert_eq!(outcome.alert, Applied::Counted(1));
         assert_eq!(
-            outcome.rows,
+            rows,
             [DailyStatistics {
                 unit_id: "jaitf-sjj".into(),
                 date: "2026-03-01".into(),
                 domain: Domain::Passenger as i32,
                 records: 3,
+                hits: 2,
                 alerts: 1,
                 ..DailyStatistics::default()
             }]

@@ -2,10 +2,10 @@
 //! accepted record against them.
 //!
 //! Implemented: `CreateWatchlist`, `ListWatchlists`, `AddWatchlistEntries`, `CreateRule`,
-//! `GetRule`, `ValidateRule`, `SetRuleStatus`, `ListRules`, and screening of API reports against
-//! document watchlists (exact, normalised numbers) and passenger CEL rules.
+//! `GetRule`, `UpdateRule`, `ValidateRule`, `SetRuleStatus`, `ListRules`, and screening of API
+//! reports against document watchlists (exact, normalised numbers) and passenger CEL rules.
 //! Declared for later issues (answer `UNIMPLEMENTED`): `RemoveWatchlistEntries`,
-//! `ImportWatchlist`, `ScreenName`, `UpdateRule`, `BacktestRule`, `GetRulePublicationLog`,
+//! `ImportWatchlist`, `ScreenName`, `BacktestRule`, `GetRulePublicationLog`,
 //! `GetAssessment`.
 
 pub mod rules;
@@ -17,7 +17,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use gatehouse_platform::{
     auth::{self, Caller, Role},
-    bus::{Bus, BusError, OutboundEvent, StreamKind, subjects},
+    bus::{Bus, BusError, OutboundEvent, durables, subjects},
     config::ServiceConfig,
     error::{FieldViolations, internal, invalid_field},
     events::{new_event_id, now_timestamp},
@@ -27,7 +27,8 @@ use gatehouse_platform::{
 use gatehouse_proto::v1::{
     CreateRuleRequest, CreateRuleResponse, Domain, GetRuleRequest, GetRuleResponse,
     ListRulesRequest, ListRulesResponse, Rule, RuleDiagnostic, RuleStatus, RulesChanged,
-    SetRuleStatusRequest, SetRuleStatusResponse, ValidateRuleRequest, ValidateRuleResponse,
+    SetRuleStatusRequest, SetRuleStatusResponse, UpdateRuleRequest, UpdateRuleResponse,
+    ValidateRuleRequest, ValidateRuleResponse,
     risk_targeting_service_server::{RiskTargetingService, RiskTargetingServiceServer},
 };
 use sqlx::PgPool;
@@ -62,12 +63,12 @@ pub async fn run(
         runtime.shutdown.clone(),
     ));
 
-    let spec = runtime.consumer_spec(StreamKind::Intake, "api", Some(subjects::API_ACCEPTED));
+    let spec = runtime.consumer_spec(durables::RISK_TARGETING_API);
     let screening = screening::ApiScreening {
         pool: runtime.pool.clone(),
         relay: runtime.relay.clone(),
         rules: rule_set.clone(),
-        consumer: spec.durable.clone(),
+        consumer: spec.durable.name,
     };
     runtime.spawn_consumer(spec, screening);
 
@@ -263,6 +264,15 @@ impl RiskTargetingService for RiskTargeting {
         Ok(Response::new(GetRuleResponse { rule: Some(rule) }))
     }
 
+    async fn update_rule(
+        &self,
+        request: Request<UpdateRuleRequest>,
+    ) -> Result<Response<UpdateRuleResponse>, Status> {
+        let caller = analyst(&request)?;
+        let rule = self.add_version(&caller, request.into_inner()).await?;
+        Ok(Response::new(UpdateRuleResponse { rule: Some(rule) }))
+    }
+
     async fn validate_rule(
         &self,
         request: Request<ValidateRuleRequest>,
@@ -275,13 +285,18 @@ impl RiskTargetingService for RiskTargeting {
                 "only DOMAIN_PASSENGER rules can be validated yet",
             ));
         }
+        // Same check as CreateRule and UpdateRule: the message names fields and types, never
+        // a literal of the expression.
         let errors = match gatehouse_rules::compile_passenger(&req.expression) {
             Ok(_) => vec![],
-            Err(error) => vec![RuleDiagnostic {
-                message: error.to_string(),
-                line: 0,
-                column: 0,
-            }],
+            Err(error) => {
+                let position = error.position();
+                vec![RuleDiagnostic {
+                    message: error.to_string(),
+                    line: position.map_or(0, |p| p.line),
+                    column: position.map_or(0, |p| p.column),
+                }]
+            }
         };
         Ok(Response::new(ValidateRuleResponse {
             valid: errors.is_empty(),
@@ -317,8 +332,76 @@ impl RiskTargetingService for RiskTargeting {
 }
 
 impl RiskTargeting {
+    /// Stores the next version of a rule as a draft, checked like a new rule; the earlier
+    /// versions, live or not, are unchanged until the new one is published.
+    async fn add_version(
+        &self,
+        caller: &Caller,
+        req: UpdateRuleRequest,
+    ) -> Result<Rule, TargetingError> {
+        let rule_id = req.rule_id.trim().to_owned();
+        let mut tx = self.pool.begin().await?;
+        // The same lock as status changes: two updates never take the same version number.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(&rule_id)
+            .execute(&mut *tx)
+            .await?;
+        let latest = rules::find(&mut tx, &rule_id, 0)
+            .await?
+            .ok_or_else(|| TargetingError::NotFound(format!("rule {rule_id}")))?;
+        let mut v = rules::validate_definition(
+            &rule_id,
+            &req.name,
+            latest.domain,
+            &req.expression,
+            req.weight,
+            req.severity,
+        );
+        if req.reason.trim().is_empty() {
+            v.add("reason", "is required: the publication log records why");
+        }
+        v.into_result().map_err(TargetingError::Invalid)?;
+        let rule = Rule {
+            rule_id: rule_id.clone(),
+            version: latest.version.saturating_add(1),
+            name: req.name.trim().to_owned(),
+            description: req.description,
+            domain: latest.domain,
+            expression: req.expression,
+            weight: req.weight,
+            severity: req.severity,
+            status: RuleStatus::Draft as i32,
+            target_units: req.target_units,
+            valid_from: req.valid_from,
+            valid_to: req.valid_to,
+            created_by: caller.subject.clone(),
+            created_at: Some(now_timestamp()),
+        };
+        rules::insert_version(&mut tx, &rule).await?;
+        sqlx::query(
+            "INSERT INTO rule_publications (rule_id, version, from_status, to_status, actor, reason)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&rule_id)
+        .bind(i32::try_from(rule.version).unwrap_or(i32::MAX))
+        .bind(rules::status_name(RuleStatus::Unspecified as i32))
+        .bind(rules::status_name(RuleStatus::Draft as i32))
+        .bind(&caller.subject)
+        .bind(req.reason.trim())
+        .execute(&mut *tx)
+        .await?;
+        let stored = rules::find(&mut tx, &rule_id, rule.version)
+            .await?
+            .ok_or_else(|| TargetingError::NotFound(format!("rule {rule_id}@{}", rule.version)))?;
+        tx.commit().await?;
+        tracing::info!(rule_id = %rule_id, version = rule.version, "rule version created as draft");
+        Ok(stored)
+    }
+
     /// Moves a rule version through draft → shadow → active → retired, logging the decision.
-    /// Activating or shadowing a version retires the rule's other live version.
+    /// A rule has at most one active and one shadow version, which run side by side: activating
+    /// a version retires the previously active one, and a new shadow version retires the
+    /// previous shadow version, never the active one (see [`rules::superseded_by`]).
     async fn set_status(
         &self,
         caller: &Caller,
@@ -341,7 +424,8 @@ impl RiskTargeting {
         v.into_result().map_err(TargetingError::Invalid)?;
 
         let mut tx = self.pool.begin().await?;
-        // Serialises status changes of one rule so two versions never go live together.
+        // Serialises status changes of one rule, so it never has two active (or two shadow)
+        // versions.
         sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
             .bind(&req.rule_id)
             .execute(&mut *tx)
@@ -370,17 +454,18 @@ impl RiskTargeting {
             )));
         }
         let mut changes = vec![(rule.version, current, target)];
-        if matches!(target, RuleStatus::Active | RuleStatus::Shadow) {
+        if let Some(superseded) = rules::superseded_by(target) {
             let retired = sqlx::query_as::<_, (i32, String)>(
                 "WITH live AS (
                      SELECT version, status FROM rules
-                     WHERE rule_id = $1 AND version <> $2 AND status IN ('shadow', 'active'))
+                     WHERE rule_id = $1 AND version <> $2 AND status = $3)
                  UPDATE rules r SET status = 'retired' FROM live
                  WHERE r.rule_id = $1 AND r.version = live.version
                  RETURNING live.version, live.status",
             )
             .bind(&req.rule_id)
             .bind(i32::try_from(req.version).unwrap_or(i32::MAX))
+            .bind(rules::status_name(superseded as i32))
             .fetch_all(&mut *tx)
             .await?;
             changes.extend(retired.into_iter().map(|(version, status)| {

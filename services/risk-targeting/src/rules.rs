@@ -50,34 +50,11 @@ impl RuleSet {
         ))
         .fetch_all(pool)
         .await?;
-        let mut live = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let rule = rule_from_row(row)?;
-            match gatehouse_rules::compile_passenger(&rule.expression) {
-                Ok(compiled) => live.push(LiveRule {
-                    version: rule.version,
-                    name: rule.name,
-                    weight: rule.weight,
-                    severity: Severity::try_from(rule.severity).unwrap_or(Severity::Unspecified),
-                    shadow: rule.status == RuleStatus::Shadow as i32,
-                    target_units: rule.target_units,
-                    valid_from: rule
-                        .valid_from
-                        .as_ref()
-                        .and_then(gatehouse_platform::events::from_timestamp),
-                    valid_to: rule
-                        .valid_to
-                        .as_ref()
-                        .and_then(gatehouse_platform::events::from_timestamp),
-                    compiled,
-                    rule_id: rule.rule_id,
-                }),
-                // Rules are compiled before they are stored; this only happens if the language changed.
-                Err(error) => {
-                    tracing::error!(rule_id = %rule.rule_id, version = rule.version, %error, "stored rule no longer compiles; skipped")
-                }
-            }
-        }
+        let stored = rows
+            .iter()
+            .map(rule_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let live = live_rules(stored);
         let count = live.len();
         match self.current.write() {
             Ok(mut guard) => *guard = Arc::new(live),
@@ -85,6 +62,44 @@ impl RuleSet {
         }
         Ok(count)
     }
+}
+
+/// Compiles the shadow and active versions among `stored`. A rule may have one of each at
+/// once: both are evaluated, the shadow one's hits marked `shadow` and kept apart.
+pub fn live_rules(stored: Vec<Rule>) -> Vec<LiveRule> {
+    let mut live = Vec::with_capacity(stored.len());
+    for rule in stored {
+        let status = RuleStatus::try_from(rule.status).unwrap_or(RuleStatus::Unspecified);
+        if !matches!(status, RuleStatus::Shadow | RuleStatus::Active) {
+            continue;
+        }
+        match gatehouse_rules::compile_passenger(&rule.expression) {
+            Ok(compiled) => live.push(LiveRule {
+                version: rule.version,
+                name: rule.name,
+                weight: rule.weight,
+                severity: Severity::try_from(rule.severity).unwrap_or(Severity::Unspecified),
+                shadow: status == RuleStatus::Shadow,
+                target_units: rule.target_units,
+                valid_from: rule
+                    .valid_from
+                    .as_ref()
+                    .and_then(gatehouse_platform::events::from_timestamp),
+                valid_to: rule
+                    .valid_to
+                    .as_ref()
+                    .and_then(gatehouse_platform::events::from_timestamp),
+                compiled,
+                rule_id: rule.rule_id,
+            }),
+            // Rules are checked before they are stored; this only happens if the language or
+            // the type check changed. The error names fields and types, never values.
+            Err(error) => {
+                tracing::error!(rule_id = %rule.rule_id, version = rule.version, error = %error.located(), "stored rule no longer compiles; skipped")
+            }
+        }
+    }
+    live
 }
 
 const COLUMNS: &str = "rule_id, version, name, description, domain, expression, weight, severity, status, \
@@ -177,6 +192,18 @@ pub async fn list(
     rows.iter().map(rule_from_row).collect()
 }
 
+/// The status whose other version a change to `target` retires, so that a rule has at most one
+/// active and one shadow version: activating retires the previously active version (the
+/// version activated leaves shadow by becoming active); a new shadow version retires the
+/// previous shadow version, never the active one, which keeps alerting beside it.
+pub fn superseded_by(target: RuleStatus) -> Option<RuleStatus> {
+    match target {
+        RuleStatus::Active => Some(RuleStatus::Active),
+        RuleStatus::Shadow => Some(RuleStatus::Shadow),
+        RuleStatus::Unspecified | RuleStatus::Draft | RuleStatus::Retired => None,
+    }
+}
+
 /// Which status changes the publication workflow allows.
 pub fn transition_allowed(from: RuleStatus, to: RuleStatus) -> bool {
     use RuleStatus::*;
@@ -217,8 +244,9 @@ pub fn validate_definition(
     }
     match Domain::try_from(domain) {
         Ok(Domain::Passenger) => {
+            // The diagnostic names the position, fields and types; never a literal.
             if let Err(error) = gatehouse_rules::compile_passenger(expression) {
-                v.add("expression", error.to_string());
+                v.add("expression", error.located());
             }
         }
         Ok(Domain::Cargo) => v.add(
@@ -282,6 +310,63 @@ mod tests {
         assert!(transition_allowed(RuleStatus::Active, RuleStatus::Retired));
         assert!(!transition_allowed(RuleStatus::Active, RuleStatus::Draft));
         assert!(!transition_allowed(RuleStatus::Retired, RuleStatus::Active));
+    }
+
+    #[test]
+    fn a_shadow_version_never_supersedes_the_active_one() {
+        assert_eq!(superseded_by(RuleStatus::Shadow), Some(RuleStatus::Shadow));
+        assert_eq!(superseded_by(RuleStatus::Active), Some(RuleStatus::Active));
+        assert_eq!(superseded_by(RuleStatus::Retired), None);
+        assert_eq!(superseded_by(RuleStatus::Draft), None);
+    }
+
+    fn stored(version: u32, status: RuleStatus, expression: &str) -> Rule {
+        Rule {
+            rule_id: "nationality".into(),
+            version,
+            name: "n".into(),
+            domain: Domain::Passenger as i32,
+            expression: expression.into(),
+            weight: 10.0,
+            severity: Severity::Medium as i32,
+            status: status as i32,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn active_and_shadow_versions_of_a_rule_are_both_live() {
+        let live = live_rules(vec![
+            stored(1, RuleStatus::Active, "traveller.nationality == 'XXB'"),
+            stored(
+                2,
+                RuleStatus::Shadow,
+                "traveller.nationality in ['XXB', 'XXC']",
+            ),
+            stored(3, RuleStatus::Draft, "traveller.age > 3"),
+            stored(4, RuleStatus::Retired, "traveller.age > 3"),
+            // Stored before rules were type-checked: skipped, the others still load.
+            stored(5, RuleStatus::Shadow, "traveller.surname"),
+        ]);
+        let versions: Vec<(u32, bool)> = live.iter().map(|r| (r.version, r.shadow)).collect();
+        assert_eq!(versions, [(1, false), (2, true)]);
+    }
+
+    #[test]
+    fn expression_violations_name_the_position_not_the_values() {
+        let v = validate_definition(
+            "r",
+            "n",
+            Domain::Passenger as i32,
+            "traveller.surname == 'SMITH' && traveller.age",
+            1.0,
+            Severity::Low as i32,
+        );
+        let messages: Vec<String> = v.iter().map(|(_, m)| m.to_string()).collect();
+        assert_eq!(
+            messages,
+            ["line 1, column 42: an operand of && must be bool, got int"]
+        );
     }
 
     #[test]

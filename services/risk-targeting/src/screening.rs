@@ -6,8 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{NaiveDate, Utc};
 use gatehouse_matching::document::normalize_document_number;
 use gatehouse_platform::{
-    bus::{Delivery, EventHandler, HandlerError, OutboundEvent, subjects},
+    bus::{OutboundEvent, subjects},
+    consumer::{BatchHandler, Delivery, HandlerError, Rejected, decode_batch},
     events::{from_timestamp, new_event_id, now_timestamp},
+    inbox,
     outbox::{Relay, enqueue},
 };
 use gatehouse_proto::v1::{
@@ -18,7 +20,7 @@ use gatehouse_rules::{Evaluation, Fact, PassengerFacts};
 use prost::Message;
 use sqlx::{PgConnection, PgPool, Row};
 
-use crate::rules::{RuleSet, severity_from_name, severity_name};
+use crate::rules::{LiveRule, RuleSet, severity_from_name, severity_name};
 
 /// A watchlisted document found among a report's documents.
 #[derive(Debug, Clone)]
@@ -42,60 +44,116 @@ pub fn watchlist_weight(severity: Severity) -> f64 {
     }
 }
 
-/// Applies `ApiReportAccepted` events from the INTAKE stream.
+/// Applies `ApiReportAccepted` events from the INTAKE stream, a batch at a time.
 pub struct ApiScreening {
     pub pool: PgPool,
     pub relay: Relay,
     pub rules: RuleSet,
-    pub consumer: String,
+    pub consumer: &'static str,
 }
 
-impl EventHandler for ApiScreening {
-    async fn handle(&self, delivery: &Delivery) -> Result<(), HandlerError> {
-        let event = delivery.decode::<ApiReportAccepted>()?;
-        let Some(mut tx) = delivery.begin_once(&self.pool, &self.consumer).await? else {
-            return Ok(());
+impl BatchHandler for ApiScreening {
+    async fn apply(&self, batch: &[Delivery]) -> Result<Vec<Rejected>, HandlerError> {
+        let (events, mut rejected) = decode_batch::<ApiReportAccepted>(batch);
+        if events.is_empty() {
+            return Ok(rejected);
+        }
+        let started = std::time::Instant::now();
+        let numbers: Vec<String> = events
+            .iter()
+            .filter_map(|(_, e)| e.report.as_ref())
+            .flat_map(|r| &r.travellers)
+            .flat_map(|t| &t.documents)
+            .filter_map(|d| normalize_document_number(&d.number))
+            .collect();
+        let listings = {
+            let mut conn = self.pool.acquire().await?;
+            find_listed_documents(&mut conn, &numbers).await?
         };
-        let assessed = assess_report(&mut tx, &self.rules, &event).await?;
-        store_assessments(&mut tx, &assessed).await?;
-        enqueue(
-            &mut tx,
-            &[OutboundEvent::new(
+        let rules = self.rules.snapshot();
+        // Rule evaluation is CPU work: off the async workers, so intake and acks keep flowing.
+        let assessed = tokio::task::spawn_blocking(move || {
+            events
+                .into_iter()
+                .map(|(index, event)| (index, assess_report(&listings, &rules, &event)))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| HandlerError::Failed(format!("screening task failed: {e}")))?;
+        let mut outcomes = Vec::with_capacity(assessed.len());
+        for (index, result) in assessed {
+            match result {
+                Ok(assessed) => outcomes.push((index, assessed)),
+                Err(reason) => rejected.push(Rejected { index, reason }),
+            }
+        }
+        metrics::histogram!("gatehouse_screening_seconds").record(started.elapsed().as_secs_f64());
+        if outcomes.is_empty() {
+            return Ok(rejected);
+        }
+
+        let mut tx = self.pool.begin().await?;
+        let deliveries: Vec<&Delivery> = outcomes.iter().map(|(i, _)| &batch[*i]).collect();
+        // A batch may hold one event twice (a redelivery): it is claimed, and applied, once.
+        let mut claimed = inbox::claim(&mut tx, self.consumer, &deliveries).await?;
+        let fresh: Vec<&RiskAssessed> = outcomes
+            .iter()
+            .filter(|(i, _)| claimed.remove(&batch[*i].event_id))
+            .map(|(_, assessed)| assessed)
+            .collect();
+        if fresh.is_empty() {
+            tx.rollback().await?;
+            return Ok(rejected);
+        }
+        store_assessments(&mut tx, &fresh).await?;
+        let mut outbound = Vec::with_capacity(fresh.len());
+        for assessed in &fresh {
+            outbound.push(OutboundEvent::new(
                 subjects::RISK_ASSESSED_PASSENGER,
-                &assessed,
-            )?],
-        )
-        .await?;
+                *assessed,
+            )?);
+        }
+        enqueue(&mut tx, &outbound).await?;
         tx.commit().await?;
         self.relay.notify();
-        let hits = assessed
-            .assessments
+        let screened: i64 = fresh.iter().map(|a| i64::from(a.records_screened)).sum();
+        let with_hits = fresh
             .iter()
+            .flat_map(|a| &a.assessments)
             .filter(|a| !a.hits.is_empty())
             .count();
-        tracing::info!(report_id = %event.report_id, travellers = assessed.assessments.len(), with_hits = hits, "report screened");
-        Ok(())
+        metrics::counter!("gatehouse_records_screened_total")
+            .increment(u64::try_from(screened).unwrap_or_default());
+        tracing::debug!(
+            reports = fresh.len(),
+            travellers = screened,
+            with_hits,
+            "reports screened"
+        );
+        Ok(rejected)
     }
 }
 
-/// Screens every traveller of `event`; the result carries one assessment per traveller.
-pub async fn assess_report(
-    conn: &mut PgConnection,
-    rules: &RuleSet,
+/// Screens every traveller of `event`. The result carries the travellers with hits or shadow
+/// hits only (the others are counted in `records_screened`, nothing of them leaves).
+pub fn assess_report(
+    listings: &HashMap<String, Vec<DocumentListing>>,
+    rules: &[LiveRule],
     event: &ApiReportAccepted,
-) -> Result<RiskAssessed, HandlerError> {
+) -> Result<RiskAssessed, String> {
     let report = event
         .report
         .as_ref()
-        .ok_or_else(|| HandlerError::Reject("ApiReportAccepted without report".into()))?;
+        .ok_or_else(|| "ApiReportAccepted without report".to_owned())?;
     let flight = report
         .flight
         .as_ref()
-        .ok_or_else(|| HandlerError::Reject("ApiReportAccepted without flight".into()))?;
+        .ok_or_else(|| "ApiReportAccepted without flight".to_owned())?;
     if event.traveller_ids.len() != report.travellers.len() {
-        return Err(HandlerError::Reject(
-            "traveller_ids do not match travellers".into(),
-        ));
+        return Err("traveller_ids do not match travellers".into());
+    }
+    if !event.traveller_keys.is_empty() && event.traveller_keys.len() != report.travellers.len() {
+        return Err("traveller_keys do not match travellers".into());
     }
     let received = event
         .occurred_at
@@ -103,19 +161,17 @@ pub async fn assess_report(
         .and_then(from_timestamp)
         .unwrap_or_else(Utc::now);
     let departure = NaiveDate::parse_from_str(&flight.departure_date, "%Y-%m-%d").ok();
+    let live_rules: Vec<&LiveRule> = rules.iter().filter(|r| r.in_force(received)).collect();
 
-    let numbers: Vec<String> = report
+    let mut assessments = Vec::new();
+    for (position, (traveller, traveller_id)) in report
         .travellers
         .iter()
-        .flat_map(|t| &t.documents)
-        .filter_map(|d| normalize_document_number(&d.number))
-        .collect();
-    let listings = find_listed_documents(conn, &numbers).await?;
-    let live_rules = rules.snapshot();
-
-    let mut assessments = Vec::with_capacity(report.travellers.len());
-    for (traveller, traveller_id) in report.travellers.iter().zip(&event.traveller_ids) {
+        .zip(&event.traveller_ids)
+        .enumerate()
+    {
         let mut hits = Vec::new();
+        let mut shadow_hits = Vec::new();
         let mut target_units: Vec<String> = Vec::new();
         let mut matched_document: Option<&TravelDocument> = None;
 
@@ -170,17 +226,11 @@ pub async fn assess_report(
             .zip(&facts)
             .map(|(document, facts)| (*document, Evaluation::passenger(facts)))
             .collect();
-        for rule in live_rules.iter().filter(|r| r.in_force(received)) {
+        for rule in &live_rules {
             for (document, evaluation) in &evaluations {
                 match evaluation.evaluate(&rule.compiled) {
                     Ok(Some(evidence)) => {
-                        if let Some(document) = document {
-                            matched_document.get_or_insert(document);
-                        }
-                        if !rule.shadow {
-                            target_units.extend(rule.target_units.iter().cloned());
-                        }
-                        hits.push(Hit {
+                        let hit = Hit {
                             kind: HitKind::Rule as i32,
                             rule_id: rule.rule_id.clone(),
                             rule_version: rule.version,
@@ -190,26 +240,45 @@ pub async fn assess_report(
                             evidence: evidence.into_iter().collect(),
                             shadow: rule.shadow,
                             ..Default::default()
-                        });
+                        };
+                        if rule.shadow {
+                            shadow_hits.push(hit);
+                        } else {
+                            if let Some(document) = document {
+                                matched_document.get_or_insert(document);
+                            }
+                            target_units.extend(rule.target_units.iter().cloned());
+                            hits.push(hit);
+                        }
                         break;
                     }
                     Ok(None) => {}
                     Err(error) => {
-                        tracing::warn!(rule_id = %rule.rule_id, version = rule.version, %error, "rule evaluation failed")
+                        // The error names its kind only: rule inputs are personal data.
+                        tracing::warn!(rule_id = %rule.rule_id, version = rule.version, %error, "rule evaluation failed");
                     }
                 }
             }
         }
+        if hits.is_empty() && shadow_hits.is_empty() {
+            continue;
+        }
 
-        let counted = hits.iter().filter(|h| !h.shadow);
-        let score = counted.clone().map(|h| h.weight).sum();
-        let severity = counted
+        let score = hits.iter().map(|h| h.weight).sum();
+        let severity = hits
+            .iter()
             .map(|h| h.severity)
             .max()
             .unwrap_or(Severity::Unspecified as i32);
         target_units.sort();
         target_units.dedup();
         let document = matched_document.or_else(|| traveller.documents.first());
+        let dedupe_key = event
+            .traveller_keys
+            .get(position)
+            .filter(|key| !key.is_empty())
+            .cloned()
+            .unwrap_or_else(|| traveller_id.clone());
         assessments.push(Assessment {
             assessment_id: uuid::Uuid::now_v7().to_string(),
             subject: Some(Subject {
@@ -218,16 +287,19 @@ pub async fn assess_report(
                     traveller_id,
                     document,
                     flight,
-                    &event.report_id,
+                    event,
                 ))),
             }),
             score,
             severity,
             hits,
+            shadow_hits,
             location: flight.arrival_airport.clone(),
             target_units,
             occurred_on: received.date_naive().to_string(),
             assessed_at: Some(now_timestamp()),
+            dedupe_key,
+            record_version: event.version,
         });
     }
     Ok(RiskAssessed {
@@ -236,6 +308,8 @@ pub async fn assess_report(
         source_event_id: event.event_id.clone(),
         domain: Domain::Passenger as i32,
         assessments,
+        records_screened: i32::try_from(report.travellers.len()).unwrap_or(i32::MAX),
+        record_id: event.report_id.clone(),
     })
 }
 
@@ -277,50 +351,49 @@ async fn find_listed_documents(
     Ok(listings)
 }
 
-/// Keeps the assessments that hit, for review and hit-rate statistics.
+/// Keeps the assessments (hits and shadow hits), for review and hit-rate statistics.
 async fn store_assessments(
     conn: &mut PgConnection,
-    assessed: &RiskAssessed,
+    assessed: &[&RiskAssessed],
 ) -> Result<(), sqlx::Error> {
-    let with_hits: Vec<&Assessment> = assessed
-        .assessments
-        .iter()
-        .filter(|a| !a.hits.is_empty())
-        .collect();
-    if with_hits.is_empty() {
-        return Ok(());
-    }
     let mut ids = Vec::new();
+    let mut sources = Vec::new();
     let mut subjects = Vec::new();
     let mut scores = Vec::new();
     let mut severities = Vec::new();
     let mut locations = Vec::new();
     let mut payloads = Vec::new();
-    for assessment in with_hits {
-        ids.push(
-            uuid::Uuid::parse_str(&assessment.assessment_id)
-                .unwrap_or_else(|_| uuid::Uuid::now_v7()),
-        );
-        subjects.push(
-            match assessment.subject.as_ref().and_then(|s| s.subject.as_ref()) {
-                Some(subject::Subject::Traveller(t)) => t.traveller_id.clone(),
-                Some(subject::Subject::Consignment(c)) => c.consignment_id.clone(),
-                None => String::new(),
-            },
-        );
-        scores.push(assessment.score);
-        severities.push(severity_name(assessment.severity));
-        locations.push(assessment.location.clone());
-        payloads.push(assessment.encode_to_vec());
+    for event in assessed {
+        for assessment in &event.assessments {
+            ids.push(
+                uuid::Uuid::parse_str(&assessment.assessment_id)
+                    .unwrap_or_else(|_| uuid::Uuid::now_v7()),
+            );
+            sources.push(event.source_event_id.clone());
+            subjects.push(
+                match assessment.subject.as_ref().and_then(|s| s.subject.as_ref()) {
+                    Some(subject::Subject::Traveller(t)) => t.traveller_id.clone(),
+                    Some(subject::Subject::Consignment(c)) => c.consignment_id.clone(),
+                    None => String::new(),
+                },
+            );
+            scores.push(assessment.score);
+            severities.push(severity_name(assessment.severity));
+            locations.push(assessment.location.clone());
+            payloads.push(assessment.encode_to_vec());
+        }
+    }
+    if ids.is_empty() {
+        return Ok(());
     }
     sqlx::query(
         "INSERT INTO assessments (assessment_id, source_event_id, domain, subject_id, score, severity, location, assessment)
-         SELECT a.id, $1, 'passenger', a.subject, a.score, a.severity, a.location, a.payload
-         FROM UNNEST($2::uuid[], $3::text[], $4::float8[], $5::text[], $6::text[], $7::bytea[])
-              AS a(id, subject, score, severity, location, payload)",
+         SELECT a.id, a.source, 'passenger', a.subject, a.score, a.severity, a.location, a.payload
+         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[], $7::bytea[])
+              AS a(id, source, subject, score, severity, location, payload)",
     )
-    .bind(&assessed.source_event_id)
     .bind(&ids)
+    .bind(&sources)
     .bind(&subjects)
     .bind(&scores)
     .bind(&severities)
@@ -402,23 +475,15 @@ fn traveller_summary(
     traveller_id: &str,
     document: Option<&TravelDocument>,
     flight: &Flight,
-    report_id: &str,
+    event: &ApiReportAccepted,
 ) -> TravellerSummary {
-    let document_type = document
-        .map(|d| {
-            gatehouse_proto::v1::DocumentType::try_from(d.r#type)
-                .unwrap_or(gatehouse_proto::v1::DocumentType::Unspecified)
-                .as_str_name()
-                .to_owned()
-        })
-        .unwrap_or_default();
     TravellerSummary {
         traveller_id: traveller_id.to_owned(),
         surname: traveller.surname.clone(),
         given_names: traveller.given_names.clone(),
         date_of_birth: traveller.date_of_birth.clone(),
         nationality: traveller.nationality.clone(),
-        document_type,
+        document_type: document.map_or(0, |d| d.r#type),
         document_number: document.map(|d| d.number.clone()).unwrap_or_default(),
         document_issuing_country: document
             .map(|d| d.issuing_country.clone())
@@ -428,8 +493,9 @@ fn traveller_summary(
         departure_airport: flight.departure_airport.clone(),
         arrival_airport: flight.arrival_airport.clone(),
         departure_date: flight.departure_date.clone(),
-        role: gatehouse_proto::labels::traveller_role(traveller.role).to_owned(),
-        report_id: report_id.to_owned(),
+        role: traveller.role,
+        report_id: event.report_id.clone(),
+        flight_id: event.flight_id.clone(),
     }
 }
 

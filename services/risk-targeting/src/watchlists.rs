@@ -114,13 +114,11 @@ pub async fn create(
 }
 
 async fn fetch(conn: &mut PgConnection, id: Uuid) -> Result<Watchlist, TargetingError> {
-    let row = sqlx::query(&format!(
-        "{SELECT_WATCHLIST} WHERE w.watchlist_id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(conn)
-    .await?
-    .ok_or_else(|| TargetingError::NotFound(format!("watchlist {id}")))?;
+    let row = sqlx::query(&format!("{SELECT_WATCHLIST} WHERE w.watchlist_id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| TargetingError::NotFound(format!("watchlist {id}")))?;
     Ok(watchlist_from_row(&row)?)
 }
 

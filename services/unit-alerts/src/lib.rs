@@ -1,31 +1,40 @@
 //! Unit alerts: turns assessments with hits into alerts for the units covering the place of
-//! arrival (and units named by rules), and streams them to the units' dashboards.
+//! arrival (and units named by rules), keeps one open alert per subject and unit (later
+//! assessments update it), and streams every change to the units' dashboards.
 //!
-//! Implemented: `SubscribeAlerts` (resumable by sequence), `ListAlerts`, `GetAlert`, and the
+//! Implemented: `SubscribeAlerts` (raised and updated alerts and heartbeats, resumable by an
+//! opaque per-unit cursor, ending when the token expires), `ListAlerts`, `GetAlert`, and the
 //! workflow `AcknowledgeAlert` → `AssignAlert` → `RecordOutcome` (each audited and announced as
 //! `AlertUpdated`), `ListUnits`.
 
+mod cursor;
 mod raise;
 mod store;
 mod subscribe;
 
-use std::sync::Arc;
+use std::{
+    sync::Arc,
+    time::{Duration, SystemTime},
+};
 
 use gatehouse_platform::{
+    audit::{AuditEntry, audit},
     auth::{self, Caller, Role},
-    bus::{BusError, OutboundEvent, StreamKind, subjects},
+    bus::{BusError, OutboundEvent, durables, subjects},
     config::ServiceConfig,
-    error::{FieldViolations, internal, invalid_field},
+    db,
+    error::{FieldViolations, internal},
     events::{new_event_id, now_timestamp},
-    outbox::{AuditEntry, Relay, audit, enqueue},
+    outbox::{Relay, enqueue},
     runtime::{RuntimeError, ServiceRuntime},
     units::UnitDirectory,
 };
 use gatehouse_proto::v1::{
-    AcknowledgeAlertRequest, AcknowledgeAlertResponse, Alert, AlertStatus, AlertUpdated,
-    AssignAlertRequest, AssignAlertResponse, GetAlertRequest, GetAlertResponse, ListAlertsRequest,
-    ListAlertsResponse, ListUnitsRequest, ListUnitsResponse, Outcome, RecordOutcomeRequest,
-    RecordOutcomeResponse, SubscribeAlertsRequest, SubscribeAlertsResponse, Unit, UnitKind,
+    AcknowledgeAlertRequest, AcknowledgeAlertResponse, Alert, AlertAction, AlertStatus,
+    AlertUpdated, AssignAlertRequest, AssignAlertResponse, GetAlertRequest, GetAlertResponse,
+    ListAlertsRequest, ListAlertsResponse, ListUnitsRequest, ListUnitsResponse, Outcome,
+    RecordOutcomeRequest, RecordOutcomeResponse, SubscribeAlertsRequest, SubscribeAlertsResponse,
+    Unit, UnitKind,
     unit_alerts_service_server::{UnitAlertsService, UnitAlertsServiceServer},
 };
 use sqlx::PgPool;
@@ -42,22 +51,18 @@ pub async fn run(
     shutdown: gatehouse_platform::runtime::Shutdown,
 ) -> Result<(), RuntimeError> {
     let mut runtime = ServiceRuntime::start(config, &MIGRATIONS).await?;
-    let channel = format!("{}_alerts", runtime.config.database.schema);
-    let latest = subscribe::LatestSequence::start(&mut runtime, channel.clone())
+    let channel = format!("{}_alert_changes", runtime.config.database.schema);
+    let feed = subscribe::ChangeFeed::start(&mut runtime, channel.clone())
         .await
         .map_err(|e| RuntimeError::Db(e.into()))?;
 
-    let spec = runtime.consumer_spec(
-        StreamKind::Risk,
-        "assessed",
-        Some("gatehouse.risk.assessed.>"),
-    );
+    let spec = runtime.consumer_spec(durables::UNIT_ALERTS_ASSESSED);
     let raiser = raise::AlertRaiser {
         pool: runtime.pool.clone(),
         relay: runtime.relay.clone(),
         units: runtime.units.clone(),
-        consumer: spec.durable.clone(),
-        channel,
+        consumer: spec.durable.name,
+        channel: channel.clone(),
     };
     runtime.spawn_consumer(spec, raiser);
 
@@ -65,7 +70,9 @@ pub async fn run(
         pool: runtime.pool.clone(),
         relay: runtime.relay.clone(),
         units: runtime.units.clone(),
-        latest,
+        feed,
+        channel,
+        heartbeat: subscribe::heartbeat_from_env(),
         shutdown: runtime.draining.clone(),
     };
     let routes = Routes::new(UnitAlertsServiceServer::with_interceptor(
@@ -86,26 +93,40 @@ pub async fn run(
 pub enum AlertsError {
     #[error("invalid request: {0}")]
     Invalid(FieldViolations),
-    #[error("{0} not found")]
-    NotFound(String),
+    /// Missing, or another unit's: the two are told apart to no one.
+    #[error("alert not found")]
+    NotFound,
     #[error("{0}")]
     PermissionDenied(String),
     #[error("{0}")]
     FailedPrecondition(String),
+    #[error("token expired")]
+    TokenExpired,
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
     #[error("event: {0}")]
     Event(#[from] BusError),
 }
 
+impl AlertsError {
+    fn invalid(field: &str, reason: impl std::fmt::Display) -> Self {
+        let mut violations = FieldViolations::new();
+        violations.add(field, reason.to_string());
+        AlertsError::Invalid(violations)
+    }
+}
+
 impl From<AlertsError> for Status {
     fn from(error: AlertsError) -> Self {
         match error {
             AlertsError::Invalid(v) => v.into_status(),
-            AlertsError::NotFound(what) => Status::not_found(format!("{what} not found")),
+            AlertsError::NotFound => Status::not_found("alert not found"),
             AlertsError::PermissionDenied(why) => Status::permission_denied(why),
             AlertsError::FailedPrecondition(why) => Status::failed_precondition(why),
-            AlertsError::Db(e) => internal(&e),
+            AlertsError::TokenExpired => Status::unauthenticated(
+                "token expired: reconnect with a fresh token and the last cursor",
+            ),
+            AlertsError::Db(e) => db::status(&e),
             AlertsError::Event(e) => internal(&e),
         }
     }
@@ -115,7 +136,10 @@ pub struct UnitAlerts {
     pool: PgPool,
     relay: Relay,
     units: Arc<UnitDirectory>,
-    latest: subscribe::LatestSequence,
+    feed: subscribe::ChangeFeed,
+    /// Postgres channel that wakes the streams of changed units on every replica.
+    channel: String,
+    heartbeat: Duration,
     shutdown: tokio_util::sync::CancellationToken,
 }
 
@@ -149,11 +173,20 @@ impl Step<'_> {
     }
 
     /// `AlertUpdated.action`, as other services read it.
-    fn action(self) -> &'static str {
+    fn action(self) -> AlertAction {
+        match self {
+            Step::Acknowledge => AlertAction::Acknowledged,
+            Step::Assign { .. } => AlertAction::Assigned,
+            Step::Outcome { .. } => AlertAction::OutcomeRecorded,
+        }
+    }
+
+    /// The step as a verb, for error messages.
+    fn verb(self) -> &'static str {
         match self {
             Step::Acknowledge => "acknowledged",
             Step::Assign { .. } => "assigned",
-            Step::Outcome { .. } => "outcome_recorded",
+            Step::Outcome { .. } => "closed",
         }
     }
 
@@ -208,20 +241,21 @@ impl UnitAlertsService for UnitAlerts {
         let caller = alert_reader(&request)?;
         let req = request.into_inner();
         let units = caller.scope_units(&req.unit_ids)?;
-        let cursor = match req.after_sequence {
-            Some(after) => {
-                i64::try_from(after).map_err(|_| invalid_field("after_sequence", "out of range"))?
-            }
-            None => store::max_sequence(&self.pool)
-                .await
-                .map_err(AlertsError::from)?,
+        let Some(lifetime) = remaining(caller.expires_at) else {
+            return Err(AlertsError::TokenExpired.into());
         };
+        let current = store::unit_positions(&self.pool, &units)
+            .await
+            .map_err(AlertsError::from)?;
+        let positions = cursor::resume(&req.cursor, &units, &current)
+            .map_err(|e| AlertsError::invalid("cursor", e))?;
         let stream = subscribe::spawn(subscribe::Subscription {
             pool: self.pool.clone(),
-            latest: self.latest.clone(),
+            feed: self.feed.clone(),
             caller,
-            units,
-            cursor,
+            positions,
+            heartbeat: self.heartbeat,
+            expires_at: tokio::time::Instant::now() + lifetime,
             shutdown: self.shutdown.clone(),
         });
         Ok(Response::new(Box::pin(stream)))
@@ -237,14 +271,16 @@ impl UnitAlertsService for UnitAlerts {
         let page_size = match req.page_size {
             0 => 100,
             n if (1..=1000).contains(&n) => i64::from(n),
-            _ => return Err(invalid_field("page_size", "must be between 1 and 1000")),
+            _ => {
+                return Err(AlertsError::invalid("page_size", "must be between 1 and 1000").into());
+            }
         };
         let before = if req.page_token.is_empty() {
             i64::MAX
         } else {
-            req.page_token
-                .parse::<i64>()
-                .map_err(|_| invalid_field("page_token", "not a token returned by ListAlerts"))?
+            cursor::decode_page(&req.page_token).ok_or_else(|| {
+                AlertsError::invalid("page_token", "is not a token returned by ListAlerts")
+            })?
         };
         let filter = store::AlertFilter {
             units: &units,
@@ -252,17 +288,18 @@ impl UnitAlertsService for UnitAlerts {
             domain: req.domain,
             min_severity: req.min_severity,
         };
-        let alerts = store::list(&self.pool, &filter, before, page_size)
+        let stored = store::list(&self.pool, &filter, before, page_size)
             .await
             .map_err(AlertsError::from)?;
-        let next_page_token = if i64::try_from(alerts.len()).unwrap_or_default() == page_size {
-            alerts
+        let next_page_token = if i64::try_from(stored.len()).unwrap_or_default() == page_size {
+            stored
                 .last()
-                .map(|a| a.sequence.to_string())
+                .map(|a| cursor::encode_page(a.sequence))
                 .unwrap_or_default()
         } else {
             String::new()
         };
+        let alerts: Vec<Alert> = stored.into_iter().map(|s| s.alert).collect();
         self.audit_read(&caller, "alert.list", &alerts).await?;
         Ok(Response::new(ListAlertsResponse {
             alerts,
@@ -314,9 +351,10 @@ impl UnitAlertsService for UnitAlerts {
             && !caller.has_role(Role::Supervisor)
             && !caller.has_role(Role::Admin)
         {
-            return Err(Status::permission_denied(
-                "only a supervisor assigns alerts to someone else",
-            ));
+            return Err(AlertsError::PermissionDenied(
+                "only a supervisor assigns alerts to someone else".into(),
+            )
+            .into());
         }
         let alert = self.visible_alert(&caller, &req.alert_id).await?;
         let alert = self
@@ -339,12 +377,12 @@ impl UnitAlertsService for UnitAlerts {
         let req = request.into_inner();
         let outcome = match Outcome::try_from(req.outcome) {
             Ok(Outcome::Unspecified) | Err(_) => {
-                return Err(invalid_field("outcome", "is required"));
+                return Err(AlertsError::invalid("outcome", "is required").into());
             }
             Ok(outcome) => outcome,
         };
         if req.notes.chars().count() > 4000 {
-            return Err(invalid_field("notes", "must be at most 4000 characters"));
+            return Err(AlertsError::invalid("notes", "must be at most 4000 characters").into());
         }
         let alert = self.visible_alert(&caller, &req.alert_id).await?;
         let alert = self
@@ -384,26 +422,29 @@ impl UnitAlertsService for UnitAlerts {
     }
 }
 
+/// How long until `expires_at`; `None` once it has passed. Capped (at about 136 years) so that
+/// adding it to a clock reading cannot overflow, whatever `exp` a token carries.
+fn remaining(expires_at: SystemTime) -> Option<Duration> {
+    expires_at
+        .duration_since(SystemTime::now())
+        .ok()
+        .filter(|left| !left.is_zero())
+        .map(|left| left.min(Duration::from_secs(u64::from(u32::MAX))))
+}
+
 impl UnitAlerts {
-    /// The alert, if it belongs to one of the caller's units.
+    /// The alert, if it belongs to one of the caller's units. Another unit's alert is
+    /// `NOT_FOUND`, exactly like a missing one: the lookup itself is scoped to the caller.
     async fn visible_alert(&self, caller: &Caller, alert_id: &str) -> Result<Alert, AlertsError> {
-        let id = uuid::Uuid::parse_str(alert_id.trim()).map_err(|_| {
-            let mut v = FieldViolations::new();
-            v.add("alert_id", "must be an alert id");
-            AlertsError::Invalid(v)
-        })?;
-        let alert = store::find(&self.pool, id)
+        let id = uuid::Uuid::parse_str(alert_id.trim())
+            .map_err(|_| AlertsError::invalid("alert_id", "must be an alert id"))?;
+        store::find(&self.pool, id, &caller.units)
             .await?
-            .ok_or_else(|| AlertsError::NotFound(format!("alert {id}")))?;
-        if !caller.covers_unit(&alert.unit_id) {
-            return Err(AlertsError::PermissionDenied(format!(
-                "alert {id} belongs to another unit"
-            )));
-        }
-        Ok(alert)
+            .ok_or(AlertsError::NotFound)
     }
 
-    /// Applies one workflow step to an alert of the caller's unit, audits it and announces it.
+    /// Applies one workflow step to an alert of the caller's unit, audits it, logs it in the
+    /// unit's changes and announces it.
     async fn step(
         &self,
         caller: &Caller,
@@ -416,20 +457,18 @@ impl UnitAlerts {
                 "alert {} is {}; it cannot be {}",
                 alert.alert_id,
                 store::status_name(current),
-                step.action()
+                step.verb()
             )));
         }
-        let id = uuid::Uuid::parse_str(&alert.alert_id)
-            .map_err(|_| AlertsError::NotFound(alert.alert_id.clone()))?;
+        let id = uuid::Uuid::parse_str(&alert.alert_id).map_err(|_| AlertsError::NotFound)?;
         let mut tx = self.pool.begin().await?;
-        if !store::step(&mut tx, id, current, step.status(), &step.values()).await? {
+        let Some(updated) =
+            store::step(&mut tx, id, current, step.status(), &step.values()).await?
+        else {
             return Err(AlertsError::FailedPrecondition(format!(
                 "alert {id} was changed meanwhile, read it again"
             )));
-        }
-        let updated = store::find_in(&mut tx, id)
-            .await?
-            .ok_or_else(|| AlertsError::NotFound(format!("alert {id}")))?;
+        };
         audit(
             &mut tx,
             AuditEntry {
@@ -446,7 +485,7 @@ impl UnitAlerts {
             event_id: new_event_id(),
             occurred_at: Some(now_timestamp()),
             alert: Some(updated.clone()),
-            action: step.action().into(),
+            action: step.action() as i32,
             actor: caller.subject.clone(),
         };
         enqueue(
@@ -457,9 +496,15 @@ impl UnitAlerts {
             )?],
         )
         .await?;
+        store::record_changes(
+            &mut tx,
+            &self.channel,
+            &[(updated.clone(), store::ChangeKind::Updated(step.action()))],
+        )
+        .await?;
         tx.commit().await?;
         self.relay.notify();
-        tracing::info!(alert_id = %id, action = step.action(), "alert updated");
+        tracing::info!(alert_id = %id, action = step.action().as_str_name(), "alert updated");
         Ok(updated)
     }
 
@@ -492,6 +537,18 @@ impl UnitAlerts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_lifetimes_end_at_expiry_and_never_overflow() {
+        let now = SystemTime::now();
+        assert_eq!(remaining(now - Duration::from_secs(1)), None);
+        let left = remaining(now + Duration::from_secs(60)).unwrap();
+        assert!(left <= Duration::from_secs(60) && !left.is_zero());
+        let far = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::from(u32::MAX) * 1000);
+        let capped = remaining(far).unwrap();
+        assert_eq!(capped, Duration::from_secs(u64::from(u32::MAX)));
+        assert!(tokio::time::Instant::now().checked_add(capped).is_some());
+    }
 
     #[test]
     fn workflow_moves_forward_and_closes_once() {

@@ -1,0 +1,32 @@
+//! The append-only audit log: every read of personal data and every decision, with who, when,
+//! what and why.
+
+use sqlx::PgConnection;
+
+/// One line of the audit log.
+#[derive(Debug, Clone)]
+pub struct AuditEntry<'a> {
+    pub actor: &'a str,
+    pub agency: &'a str,
+    /// What was done, e.g. `alert.read`, `alert.acknowledge`, `rule.activate`.
+    pub action: &'a str,
+    pub resource_type: &'a str,
+    pub resource_ids: Vec<String>,
+    pub reason: Option<&'a str>,
+}
+
+pub async fn audit(conn: &mut PgConnection, entry: AuditEntry<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_log (actor, agency, action, resource_type, resource_ids, reason)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(entry.actor)
+    .bind(entry.agency)
+    .bind(entry.action)
+    .bind(entry.resource_type)
+    .bind(&entry.resource_ids)
+    .bind(entry.reason)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
