@@ -30,6 +30,8 @@ mod intake;
 mod load;
 #[path = "e2e/ops.rs"]
 mod ops;
+#[path = "e2e/outages.rs"]
+mod outages;
 #[path = "e2e/rules_auth.rs"]
 mod rules_auth;
 
