@@ -34,6 +34,8 @@ mod ops;
 mod outages;
 #[path = "e2e/rules_auth.rs"]
 mod rules_auth;
+#[path = "e2e/dlq.rs"]
+mod dlq;
 
 const ANALYST: Identity = Identity {
     subject: "analyst-1",

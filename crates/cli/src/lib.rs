@@ -1,5 +1,6 @@
 //! `gatehouse`: the command line of the Gatehouse platform: tokens, health checks, a local stack
-//! (`up`), an end-to-end demo, a live alert feed, a load generator and raw-ceiling benchmarks.
+//! (`up`), an end-to-end demo, a live alert feed, a load generator, raw-ceiling benchmarks and
+//! dead-letter inspection and replay.
 //!
 //! A library so that end-to-end tests drive the same code (`load`) the command runs.
 
@@ -7,6 +8,7 @@ pub mod alerts;
 pub mod bench;
 pub mod client;
 pub mod demo;
+pub mod dlq;
 pub mod health;
 pub mod load;
 pub mod token;
@@ -48,6 +50,11 @@ pub enum Command {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
+    /// Inspect and replay dead-lettered events.
+    Dlq {
+        #[command(subcommand)]
+        command: dlq::DlqCommand,
+    },
 }
 
 impl Command {
@@ -55,7 +62,10 @@ impl Command {
     pub fn wants_telemetry(&self) -> bool {
         match self {
             Command::Up(_) | Command::Demo(_) | Command::Alerts { .. } | Command::Load(_) => true,
-            Command::Token(_) | Command::Health(_) | Command::Bench { .. } => false,
+            Command::Token(_)
+            | Command::Health(_)
+            | Command::Bench { .. }
+            | Command::Dlq { .. } => false,
         }
     }
 }
@@ -70,6 +80,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Alerts { command } => alerts::run(command).await,
         Command::Load(command) => load::run_command(command).await,
         Command::Bench { command } => bench::run(command).await,
+        Command::Dlq { command } => dlq::run(command).await,
     }
 }
 

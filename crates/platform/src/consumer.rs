@@ -233,7 +233,7 @@ pub async fn run<H: BatchHandler>(
                 Err(_) => break,
             }
         }
-        meter::batch(spec.durable.name, batch.len());
+        crate::metrics::batch_size(spec.durable.name, batch.len());
         if let Err(mpsc::error::SendError(batch)) = batches_tx.send(batch).await {
             hand_back(&batch).await;
             break 'read;
@@ -407,7 +407,7 @@ impl<H: BatchHandler> Worker<H> {
                 Some(reason) => self.dead_letter(message, delivery, &reason).await,
             }
         }
-        meter::consumed(self.spec.durable.name, applied);
+        crate::metrics::event_consumed(self.spec.durable.name, applied);
     }
 
     /// An event failing alone: retried after a backoff until `max_deliver`, then dead-lettered.
@@ -432,7 +432,9 @@ impl<H: BatchHandler> Worker<H> {
             HEADER_MSG_ID,
             format!("dlq:{}:{}", self.spec.durable.name, delivery.event_id).as_str(),
         );
-        headers.insert(HEADER_DLQ_ERROR, truncate(reason, 1000));
+        // A header value may not hold line breaks (async-nats refuses them).
+        let reason = reason.replace(['\r', '\n'], " ");
+        headers.insert(HEADER_DLQ_ERROR, truncate(&reason, 1000));
         headers.insert(HEADER_DLQ_SUBJECT, message.subject.as_str());
         headers.insert(HEADER_DLQ_CONSUMER, self.spec.durable.name);
         let subject = self
@@ -464,7 +466,7 @@ impl<H: BatchHandler> Worker<H> {
                 }
             }
         }
-        meter::dead_lettered(self.spec.durable.name);
+        crate::metrics::events_dead_lettered(self.spec.durable.name, 1);
         if let Err(error) = message.ack_with(AckKind::Term).await {
             // Delivered again later: the dead-letter copy is deduplicated by its id.
             tracing::warn!(%error, "terminating a dead-lettered event failed");
@@ -473,21 +475,6 @@ impl<H: BatchHandler> Worker<H> {
 }
 
 /// What consumers report to the metrics recorder (labels: the durable name only).
-mod meter {
-    pub fn batch(consumer: &'static str, size: usize) {
-        metrics::histogram!("gatehouse_consumer_batch_size", "consumer" => consumer)
-            .record(size as f64);
-    }
-    pub fn consumed(consumer: &'static str, events: usize) {
-        metrics::counter!("gatehouse_events_consumed_total", "consumer" => consumer)
-            .increment(events as u64);
-    }
-    pub fn dead_lettered(consumer: &'static str) {
-        metrics::counter!("gatehouse_events_dead_lettered_total", "consumer" => consumer)
-            .increment(1);
-    }
-}
-
 fn truncate(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;

@@ -183,10 +183,12 @@ impl Relay {
         if let Some((event_id, error)) = published.failed.first() {
             tracing::warn!(%event_id, %error, failed = published.failed.len(), "publishing events failed, will retry");
         }
-        metrics::counter!("gatehouse_events_published_total")
-            .increment(published.stored.len() as u64);
+        let stored: std::collections::HashSet<&uuid::Uuid> = published.stored.iter().collect();
+        for event in events.iter().filter(|e| stored.contains(&e.event_id)) {
+            crate::metrics::event_published(&event.subject, 1);
+        }
         if !parked_ids.is_empty() {
-            metrics::counter!("gatehouse_events_parked_total").increment(parked_ids.len() as u64);
+            crate::metrics::events_parked(parked_ids.len());
         }
         Ok(Sweep {
             taken: events.len(),

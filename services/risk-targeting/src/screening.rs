@@ -87,7 +87,7 @@ impl BatchHandler for ApiScreening {
                 Err(reason) => rejected.push(Rejected { index, reason }),
             }
         }
-        metrics::histogram!("gatehouse_screening_seconds").record(started.elapsed().as_secs_f64());
+        gatehouse_platform::metrics::screening_seconds(started.elapsed());
         if outcomes.is_empty() {
             return Ok(rejected);
         }
@@ -122,8 +122,7 @@ impl BatchHandler for ApiScreening {
             .flat_map(|a| &a.assessments)
             .filter(|a| !a.hits.is_empty())
             .count();
-        metrics::counter!("gatehouse_records_screened_total")
-            .increment(u64::try_from(screened).unwrap_or_default());
+        gatehouse_platform::metrics::records_screened(usize::try_from(screened).unwrap_or_default());
         tracing::debug!(
             reports = fresh.len(),
             travellers = screened,
@@ -226,6 +225,7 @@ pub fn assess_report(
             .zip(&facts)
             .map(|(document, facts)| (*document, Evaluation::passenger(facts)))
             .collect();
+        let evaluating = std::time::Instant::now();
         for rule in &live_rules {
             for (document, evaluation) in &evaluations {
                 match evaluation.evaluate(&rule.compiled) {
@@ -260,6 +260,7 @@ pub fn assess_report(
                 }
             }
         }
+        gatehouse_platform::metrics::rule_evaluation_seconds(evaluating.elapsed());
         if hits.is_empty() && shadow_hits.is_empty() {
             continue;
         }
