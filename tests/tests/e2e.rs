@@ -24,6 +24,8 @@ use tonic_types::StatusExt;
 // A test target's root resolves `mod` files next to itself, not in `e2e/`.
 #[path = "e2e/alerts.rs"]
 mod alerts;
+#[path = "e2e/dlq.rs"]
+mod dlq;
 #[path = "e2e/intake.rs"]
 mod intake;
 #[path = "e2e/load.rs"]
@@ -34,8 +36,6 @@ mod ops;
 mod outages;
 #[path = "e2e/rules_auth.rs"]
 mod rules_auth;
-#[path = "e2e/dlq.rs"]
-mod dlq;
 
 const ANALYST: Identity = Identity {
     subject: "analyst-1",

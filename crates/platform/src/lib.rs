@@ -1,6 +1,11 @@
 //! Shared machinery of the Gatehouse services: configuration, telemetry, Postgres, JetStream,
 //! outbox/inbox, authentication and the gRPC server kit.
 
+/// Every binary that links the platform (services, CLI, tests) allocates with mimalloc: under
+/// load the system allocator took a sixth of the services' CPU (profiled with `perf`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod audit;
 pub mod auth;
 pub mod bus;

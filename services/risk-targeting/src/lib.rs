@@ -19,6 +19,7 @@ use gatehouse_platform::{
     auth::{self, Caller, Role},
     bus::{Bus, BusError, OutboundEvent, durables, subjects},
     config::ServiceConfig,
+    db,
     error::{FieldViolations, internal, invalid_field},
     events::{new_event_id, now_timestamp},
     outbox::{Relay, enqueue},
@@ -51,6 +52,10 @@ pub async fn run(
     shutdown: gatehouse_platform::runtime::Shutdown,
 ) -> Result<(), RuntimeError> {
     let mut runtime = ServiceRuntime::start(config, &MIGRATIONS).await?;
+    // Lists loaded while no replica ran (or while the analyzer was off) get their statistics.
+    if let Err(error) = db::analyze_if_stale(&runtime.pool, watchlists::WATCHLIST_TABLES).await {
+        tracing::warn!(%error, "analyzing the watchlist tables failed");
+    }
     let rule_set = RuleSet::default();
     rule_set
         .reload(&runtime.pool)

@@ -5,6 +5,7 @@ use gatehouse_matching::document::normalize_document_number;
 use gatehouse_platform::{
     auth::Caller,
     bus::{OutboundEvent, subjects},
+    db,
     error::FieldViolations,
     events::{from_timestamp, new_event_id, now_timestamp, to_timestamp},
     outbox::{Relay, enqueue},
@@ -20,6 +21,9 @@ use sqlx::{PgConnection, PgPool, Row, postgres::PgRow};
 use uuid::Uuid;
 
 use crate::{TargetingError, rules::severity_name};
+
+/// Tables screening reads per batch; kept analyzed as lists grow.
+pub const WATCHLIST_TABLES: &[&str] = &["watchlist_entries", "watchlist_documents"];
 
 /// Most entries one AddWatchlistEntries call may carry; bulk lists come through ImportWatchlist.
 const MAX_ENTRIES: usize = 10_000;
@@ -285,6 +289,10 @@ pub async fn add_entries(
     tx.commit().await?;
     relay.notify();
     tracing::info!(watchlist_id = %watchlist_id, added, "watchlist entries added");
+    // Screening looks documents up per batch: its plan needs the statistics of the grown list.
+    if let Err(error) = db::analyze_if_stale(pool, WATCHLIST_TABLES).await {
+        tracing::warn!(%error, "analyzing the watchlist tables failed");
+    }
     Ok(AddWatchlistEntriesResponse {
         added,
         entry_ids: entry_ids.iter().map(ToString::to_string).collect(),
