@@ -83,6 +83,7 @@ impl ServiceRuntime {
         bus.provision().await?;
         let relay = Relay::new(pool.clone(), bus.clone());
         tasks.spawn(relay.clone().run(shutdown.clone()));
+        tasks.spawn(keep_statistics(pool.clone(), shutdown.clone()));
         let consumers = metrics::Consumers::default();
         if metrics_on {
             tasks.spawn(sample_metrics(
@@ -395,6 +396,23 @@ async fn probe_dependencies(
 }
 
 /// Forgets applied event ids past the dedupe horizon, hourly.
+/// Vacuums and analyzes the service's tables as they churn and grow, every 10 seconds (a table
+/// filling under load doubles within a minute) ([`crate::db::maintain`]): a plan made while a table was small (sqlx keeps prepared
+/// statements, Postgres their generic plans) stays a sequential scan until the table's
+/// statistics change, and a queue table never vacuumed only grows. Autovacuum does this too
+/// when it runs; CI's Postgres runs without it.
+async fn keep_statistics(pool: PgPool, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = tokio::time::sleep(Duration::from_secs(10)) => {}
+        }
+        if let Err(error) = crate::db::maintain(&pool).await {
+            tracing::warn!(%error, "table maintenance failed");
+        }
+    }
+}
+
 async fn prune_inbox(pool: PgPool, retention: Duration, shutdown: CancellationToken) {
     loop {
         match crate::inbox::prune(&pool, retention).await {
