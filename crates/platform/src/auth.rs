@@ -514,7 +514,7 @@ pub fn mint_hs256(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::personal::Personal;
+    use crate::Personal;
 
     /// Generated for these tests only (`openssl rand -hex 16`).
     const TEST_SECRET: &str = "5b0e8c2f9a7d41e3b6f0c8a2d4e61f97";

@@ -13,7 +13,7 @@ use std::{
 
 use thiserror::Error;
 
-use crate::personal::Personal;
+use crate::Personal;
 
 /// The five Gatehouse services, with their default ports and schema names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -18,9 +18,9 @@ pub mod grpc;
 pub mod inbox;
 pub mod metrics;
 pub mod outbox;
-pub mod personal;
 pub mod runtime;
 pub mod telemetry;
 pub mod units;
 
-pub use personal::Personal;
+/// One masking wrapper for the workspace; the pure format crates need it without the platform.
+pub use gatehouse_formats::Personal;

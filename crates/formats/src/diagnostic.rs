@@ -1,0 +1,144 @@
+//! Errors and warnings. They name the segment position, the tag, the element and the rule that was
+//! broken, and never carry a value read from the message: an interchange is full of personal data.
+
+use std::fmt;
+
+use thiserror::Error;
+
+/// Tag shown when the segment's own tag is unusable (so that junk is never echoed).
+pub(crate) const UNKNOWN_TAG: &str = "???";
+
+/// A broken rule at one segment of the interchange.
+///
+/// `segment` is the position of the segment in the interchange, 1-based, counting from the segment
+/// after the UNA advice (UNB is 1 when present first); 0 stands for the UNA advice itself.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("segment {segment} ({tag}): {rule}")]
+pub struct FormatError {
+    pub segment: usize,
+    pub tag: String,
+    pub rule: Rule,
+}
+
+impl FormatError {
+    pub(crate) fn new(segment: usize, tag: &str, rule: Rule) -> Self {
+        Self {
+            segment,
+            tag: tag.to_owned(),
+            rule,
+        }
+    }
+}
+
+/// The rule an interchange or message broke. No variant holds message content.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Rule {
+    #[error("input holds no segment")]
+    Empty,
+    #[error("UNA service string advice must hold six characters")]
+    ShortServiceStringAdvice,
+    #[error("UNA gives the same character to two separators")]
+    AmbiguousSeparators,
+    #[error("segment tag is not three letters or digits")]
+    InvalidTag,
+    #[error("release character at the end of the input")]
+    DanglingRelease,
+    #[error("segment has no terminator")]
+    UnterminatedSegment,
+    #[error("expected {expected}")]
+    UnexpectedSegment { expected: &'static str },
+    #[error("element {element} ({name}) is missing")]
+    MissingElement { element: usize, name: &'static str },
+    #[error("element {element} ({name}) is not a number")]
+    NotANumber { element: usize, name: &'static str },
+    #[error("UNT declares {declared} segments, the message has {actual}")]
+    SegmentCount { declared: usize, actual: usize },
+    #[error("{tag} declares {declared} {counted}, the interchange has {actual}")]
+    ControlCount {
+        tag: &'static str,
+        counted: &'static str,
+        declared: usize,
+        actual: usize,
+    },
+    #[error("message has no UNT trailer")]
+    UnterminatedMessage,
+    #[error("interchange has no UNZ trailer")]
+    MissingInterchangeTrailer,
+    #[error("message type is not PAXLST")]
+    NotPaxlst,
+    #[error("element {element} component {component} is not a valid date for format {format}")]
+    InvalidDate {
+        element: usize,
+        component: usize,
+        format: &'static str,
+    },
+    #[error("element {element} gives date format code that is not supported")]
+    UnsupportedDateFormat { element: usize },
+    #[error("BGM segment is missing")]
+    MissingDocumentName,
+}
+
+/// A message that could not be used, with its UNH reference when the header could be read.
+///
+/// Other messages of the same interchange are unaffected.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub struct MessageError {
+    pub reference: Option<String>,
+    pub error: FormatError,
+}
+
+impl fmt::Display for MessageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.reference {
+            Some(reference) => write!(f, "message {reference}: {}", self.error),
+            None => write!(f, "message: {}", self.error),
+        }
+    }
+}
+
+/// Something odd that did not stop the reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub segment: usize,
+    pub tag: String,
+    pub kind: WarningKind,
+}
+
+impl Warning {
+    pub(crate) fn new(segment: usize, tag: &str, kind: WarningKind) -> Self {
+        Self {
+            segment,
+            tag: tag.to_owned(),
+            kind,
+        }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "segment {} ({}): {}", self.segment, self.tag, self.kind)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum WarningKind {
+    #[error("{characters} characters after UNZ were ignored")]
+    TrailingData { characters: usize },
+    #[error("control reference does not match the one in {header}")]
+    ReferenceMismatch { header: &'static str },
+    /// A control count that disagrees, reported instead of an error under [`crate::ControlCounts::Warn`].
+    #[error("{0}")]
+    ControlCount(Rule),
+    #[error("segment outside any message was ignored")]
+    OutsideMessage,
+    #[error("group is not closed by UNE")]
+    UnclosedGroup,
+    #[error("segment is not used at this place of a PAXLST message and was ignored")]
+    Ignored,
+    #[error("CNT {qualifier} declares {declared} travellers, the message lists {actual}")]
+    TravellerCount {
+        qualifier: &'static str,
+        declared: usize,
+        actual: usize,
+    },
+}

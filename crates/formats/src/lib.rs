@@ -1,0 +1,37 @@
+//! Pure readers for the border data formats Gatehouse ingests: no I/O, no async, no logging.
+//!
+//! # Supported
+//!
+//! - [`edifact`]: a tolerant UN/EDIFACT interchange reader. UNA service string advice with any
+//!   separators (defaults without UNA), the release character, whitespace and CR/LF between
+//!   segments, trailing junk after UNZ (a warning), UNB/UNG/UNE/UNH/UNT/UNZ with UNT, UNE and UNZ
+//!   counts checked ([`ControlCounts`]), the UNH common access reference and sequence of transfers.
+//!   [`edifact::decode`] turns bytes into text (UTF-8, else ISO 8859-1).
+//! - [`paxlst`]: PAXLST (API passenger and crew lists, UN/EDIFACT D02B/D05B with the IATA and US
+//!   APIS conventions used by GTAS): BGM, reporting party (NAD MS, COM), flight legs (TDT 20, LOC
+//!   125/87/92/130, DTM 189/232), travellers (NAD FL/DDT/FM/DDU/COT with ATT, DTM, LOC, NAT, RFF,
+//!   DOC, MEA, FTX, GEI, COM), CNT 41/42 checked, multi-part reassembly ([`paxlst::reassemble`]).
+//!
+//! Every message of an interchange has its own `Result`, so one unusable message does not hide the
+//! others. Errors and warnings name the segment position, tag, element and rule, never a value;
+//! personal values are wrapped in [`Personal`], whose `Debug` is masked.
+//!
+//! # Not yet
+//!
+//! - Repeating data elements (the repetition separator is read from UNA but not used to split).
+//! - Syntax levels other than text: binary UNO segments, UNS sections, interactive EDIFACT (UIH).
+//! - Validation against the PAXLST directory (mandatory segments, code lists): unknown segments are
+//!   skipped with a warning; LOC qualifiers other than those listed are ignored with a warning.
+//! - PNRGOV, CUSCAR, Cargo-IMP and list importers (see DESIGN.md).
+//! - Time zones: DTM values are local times, kept as [`chrono::NaiveDateTime`].
+
+pub mod diagnostic;
+pub mod edifact;
+pub mod paxlst;
+pub mod personal;
+
+mod dates;
+
+pub use diagnostic::{FormatError, MessageError, Rule, Warning, WarningKind};
+pub use edifact::{ControlCounts, ReadOptions};
+pub use personal::Personal;
