@@ -905,6 +905,17 @@ async fn flaky_consumer(name: &'static str, outage: bool) -> BusFixture {
 }
 
 impl BusFixture {
+    async fn consumer_info(&self) -> async_nats::jetstream::consumer::Info {
+        self.bus
+            .jetstream()
+            .get_stream(self.bus.stream_name(self.durable.stream))
+            .await
+            .unwrap()
+            .consumer_info(self.durable.name)
+            .await
+            .unwrap()
+    }
+
     /// Stops the consumer and removes the fixture's streams.
     async fn finish(self) {
         use gatehouse_platform::bus::StreamKind;
@@ -986,7 +997,10 @@ async fn an_outage_holds_events_past_max_deliveries_and_never_dead_letters_them(
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Eight attempts with backoff took over 12 s, six ack waits: the server never took the
+    // event back, because the consumer kept it alive while it waited.
+    let held = fixture.consumer_info().await;
+    assert_eq!((held.num_ack_pending, held.num_redelivered), (1, 0));
     assert!(
         dead_letter(&fixture).await.is_none(),
         "an outage dead-lettered an event"
@@ -1002,8 +1016,17 @@ async fn an_outage_holds_events_past_max_deliveries_and_never_dead_letters_them(
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // Acknowledged once applied: nothing comes again.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Acknowledged once applied: the server holds nothing more to deliver.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let info = fixture.consumer_info().await;
+        if info.num_ack_pending == 0 && info.num_pending == 0 {
+            assert_eq!(info.num_redelivered, 0);
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never acknowledged");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(fixture.applied.load(Ordering::SeqCst), 1);
     assert!(dead_letter(&fixture).await.is_none());
     fixture.finish().await;

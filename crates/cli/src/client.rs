@@ -7,6 +7,10 @@ use gatehouse_platform::{
     auth::{BearerToken, LOCAL_DEV_SECRET, Role, mint_hs256},
     config::ServiceKind,
 };
+use gatehouse_proto::v1::{
+    ListWatchlistsRequest, Watchlist, WatchlistKind,
+    risk_targeting_service_client::RiskTargetingServiceClient,
+};
 use tonic::{
     Status,
     service::interceptor::InterceptedService,
@@ -15,6 +19,23 @@ use tonic::{
 
 /// A channel that sends the bearer token (and the current trace context) on every call.
 pub type AuthChannel = InterceptedService<Channel, BearerToken>;
+
+/// The document watchlist called `name`, if there is one (demo and load seed reuse theirs).
+pub async fn find_document_watchlist(
+    targeting: &mut RiskTargetingServiceClient<AuthChannel>,
+    name: &str,
+) -> Result<Option<Watchlist>> {
+    Ok(targeting
+        .list_watchlists(ListWatchlistsRequest {
+            kind: WatchlistKind::Documents as i32,
+        })
+        .await
+        .map_err(rpc_error("ListWatchlists"))?
+        .into_inner()
+        .watchlists
+        .into_iter()
+        .find(|w| w.name == name))
+}
 
 /// Service URLs of `demo` (and other commands that talk to the whole platform).
 #[derive(Debug, Clone, clap::Args)]

@@ -8,10 +8,10 @@ use chrono::{Days, Months, NaiveDate, Utc};
 use gatehouse_platform::auth::Role;
 use gatehouse_proto::v1::{
     AddWatchlistEntriesRequest, ApiReport, CreateRuleRequest, CreateWatchlistRequest, DocumentType,
-    Domain, Flight, FlightDirection, GetRuleRequest, ListWatchlistsRequest, MessageFunction, Rule,
-    RuleStatus, SetRuleStatusRequest, Severity, Sex, SubmitApiReportRequest,
-    SubscribeAlertsRequest, TravelDocument, Traveller, TravellerRole, WatchlistDocument,
-    WatchlistEntry, WatchlistKind, passenger_intake_service_client::PassengerIntakeServiceClient,
+    Domain, Flight, FlightDirection, GetRuleRequest, MessageFunction, Rule, RuleStatus,
+    SetRuleStatusRequest, Severity, Sex, SubmitApiReportRequest, SubscribeAlertsRequest,
+    TravelDocument, Traveller, TravellerRole, WatchlistDocument, WatchlistEntry, WatchlistKind,
+    passenger_intake_service_client::PassengerIntakeServiceClient,
     risk_targeting_service_client::RiskTargetingServiceClient, subscribe_alerts_response::Event,
     unit_alerts_service_client::UnitAlertsServiceClient,
 };
@@ -148,16 +148,7 @@ async fn steps(urls: &ServiceUrls, wait: Duration) -> Result<usize> {
 }
 
 async fn ensure_watchlist(targeting: &mut RiskTargetingServiceClient<AuthChannel>) -> Result<()> {
-    let existing = targeting
-        .list_watchlists(ListWatchlistsRequest {
-            kind: WatchlistKind::Documents as i32,
-        })
-        .await
-        .map_err(client::rpc_error("ListWatchlists"))?
-        .into_inner()
-        .watchlists
-        .into_iter()
-        .find(|w| w.name == WATCHLIST_NAME);
+    let existing = client::find_document_watchlist(targeting, WATCHLIST_NAME).await?;
     let (watchlist, verb) = match existing {
         Some(watchlist) => (watchlist, "reusing"),
         None => {
@@ -386,8 +377,8 @@ mod tests {
 
         use gatehouse_proto::v1::{
             AddWatchlistEntriesResponse, Alert, CreateWatchlistResponse, GetRuleResponse,
-            Heartbeat, Hit, HitKind, ListWatchlistsResponse, SetRuleStatusResponse,
-            SubmitApiReportResponse, SubscribeAlertsResponse, Watchlist,
+            Heartbeat, Hit, HitKind, ListWatchlistsRequest, ListWatchlistsResponse,
+            SetRuleStatusResponse, SubmitApiReportResponse, SubscribeAlertsResponse, Watchlist,
             passenger_intake_service_server::PassengerIntakeService,
             risk_targeting_service_server::RiskTargetingService,
             unit_alerts_service_server::UnitAlertsService,

@@ -6,8 +6,8 @@ use futures::{StreamExt, TryStreamExt};
 use gatehouse_platform::auth::Role;
 use gatehouse_proto::v1::{
     AddWatchlistEntriesRequest, CreateRuleRequest, CreateWatchlistRequest, DocumentType, Domain,
-    GetRuleRequest, ListWatchlistsRequest, Rule, RuleStatus, SetRuleStatusRequest, Severity,
-    UpdateRuleRequest, Watchlist, WatchlistDocument, WatchlistEntry, WatchlistKind,
+    GetRuleRequest, Rule, RuleStatus, SetRuleStatusRequest, Severity, UpdateRuleRequest, Watchlist,
+    WatchlistDocument, WatchlistEntry, WatchlistKind,
     risk_targeting_service_client::RiskTargetingServiceClient,
 };
 use indicatif::{ProgressBar, ProgressStyle};
@@ -65,16 +65,7 @@ pub async fn targeting(platform: &Platform) -> Result<Targeting> {
 
 /// The load's watchlist, if it exists.
 pub async fn find_watchlist(targeting: &mut Targeting) -> Result<Option<Watchlist>> {
-    Ok(targeting
-        .list_watchlists(ListWatchlistsRequest {
-            kind: WatchlistKind::Documents as i32,
-        })
-        .await
-        .map_err(client::rpc_error("ListWatchlists"))?
-        .into_inner()
-        .watchlists
-        .into_iter()
-        .find(|w| w.name == WATCHLIST_NAME))
+    client::find_document_watchlist(targeting, WATCHLIST_NAME).await
 }
 
 fn progress_bar(show: bool, length: u64, what: &str) -> ProgressBar {
