@@ -26,6 +26,8 @@ const PERSONAL: &[&str] = &[
     "SubmitCuscarRequest",
     "SubmitCargoImpRequest",
     "ImportWatchlistRequest",
+    "SearchTravellersRequest",
+    "NameCriterion",
 ];
 
 fn main() -> io::Result<()> {

@@ -396,6 +396,19 @@ impl Sandbox {
         ))
     }
 
+    pub async fn cargo_intake(
+        &self,
+        who: &Identity<'_>,
+    ) -> anyhow::Result<
+        gatehouse_proto::v1::cargo_intake_service_client::CargoIntakeServiceClient<Authed>,
+    > {
+        Ok(
+            gatehouse_proto::v1::cargo_intake_service_client::CargoIntakeServiceClient::new(
+                self.authed(ServiceKind::CargoIntake, who).await?,
+            ),
+        )
+    }
+
     pub async fn risk_targeting(
         &self,
         who: &Identity<'_>,
@@ -428,6 +441,16 @@ impl Sandbox {
         Ok(sqlx::postgres::PgPoolOptions::new()
             .max_connections(2)
             .connect(&self.database_url)
+            .await?)
+    }
+
+    /// A connection to the sandbox database in a service's schema, as the service connects, for
+    /// driving a service's library code (a retention sweep with a test's clock) directly.
+    pub async fn schema_database(&self, schema: &str) -> anyhow::Result<sqlx::PgPool> {
+        let options: sqlx::postgres::PgConnectOptions = self.database_url.parse()?;
+        Ok(sqlx::postgres::PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(options.options([("search_path", schema)]))
             .await?)
     }
 

@@ -34,6 +34,14 @@ mod load;
 mod ops;
 #[path = "e2e/outages.rs"]
 mod outages;
+#[path = "e2e/paxlst.rs"]
+mod paxlst;
+#[path = "e2e/pnr.rs"]
+mod pnr;
+#[path = "e2e/pnrgov.rs"]
+mod pnrgov;
+#[path = "e2e/reads.rs"]
+mod reads;
 #[path = "e2e/rules_auth.rs"]
 mod rules_auth;
 
@@ -69,6 +77,27 @@ const SUPERVISOR_SJJ: Identity = Identity {
 };
 
 const LISTED_PASSPORT: &str = "X1234567";
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| value == "true")
+}
+
+/// The bytes of `$GATEHOUSE_FIXTURES/<folder>/<name>` (written by others, never copied into the
+/// repo); `None` outside CI when the fixtures are not there, a failure in CI.
+fn fixture(folder: &str, name: &str) -> Option<Vec<u8>> {
+    let Some(root) = std::env::var_os("GATEHOUSE_FIXTURES") else {
+        assert!(!in_ci(), "GATEHOUSE_FIXTURES must be set in CI");
+        return None;
+    };
+    let path = std::path::PathBuf::from(root).join(folder).join(name);
+    match std::fs::read(&path) {
+        Ok(bytes) => Some(bytes),
+        Err(error) => {
+            assert!(!in_ci(), "{} is missing in CI: {error}", path.display());
+            None
+        }
+    }
+}
 
 fn traveller(surname: &str, nationality: &str, passport: &str) -> Traveller {
     Traveller {
@@ -777,9 +806,9 @@ async fn every_service_serves_health_and_reflection_v1_and_v1alpha() {
         );
     }
     // A declared-but-later RPC answers UNIMPLEMENTED, after authentication.
-    let mut intake = sandbox.passenger_intake(&SUBMITTER).await.unwrap();
-    let status = intake
-        .submit_paxlst(gatehouse_proto::v1::SubmitPaxlstRequest::default())
+    let mut cargo = sandbox.cargo_intake(&SUBMITTER).await.unwrap();
+    let status = cargo
+        .submit_cuscar(gatehouse_proto::v1::SubmitCuscarRequest::default())
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::Unimplemented);

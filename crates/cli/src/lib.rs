@@ -6,11 +6,13 @@
 
 pub mod alerts;
 pub mod bench;
+pub mod check;
 pub mod client;
 pub mod demo;
 pub mod dlq;
 pub mod health;
 pub mod load;
+pub mod submit;
 pub mod token;
 pub mod up;
 
@@ -33,6 +35,11 @@ pub enum Command {
     Token(token::TokenArgs),
     /// Ask a service's gRPC health endpoint; exit 0 only when it is SERVING.
     Health(health::HealthArgs),
+    /// Offline checks: a machine readable zone, a container, IMO or air waybill number.
+    Check {
+        #[command(subcommand)]
+        command: check::CheckCommand,
+    },
     /// Run the five services locally until Ctrl-C (logs in .gatehouse/logs).
     Up(up::UpArgs),
     /// Create a demo watchlist and rule, submit a flight, and print the alerts it raises.
@@ -55,6 +62,12 @@ pub enum Command {
         #[command(subcommand)]
         command: dlq::DlqCommand,
     },
+    /// Submit carriers' raw files (PAXLST, PNRGOV); one result per message, exit 0 only if every
+    /// message was accepted, a duplicate or a part held for the rest.
+    Submit {
+        #[command(subcommand)]
+        command: submit::SubmitCommand,
+    },
 }
 
 impl Command {
@@ -64,8 +77,10 @@ impl Command {
             Command::Up(_) | Command::Demo(_) | Command::Alerts { .. } | Command::Load(_) => true,
             Command::Token(_)
             | Command::Health(_)
+            | Command::Check { .. }
             | Command::Bench { .. }
-            | Command::Dlq { .. } => false,
+            | Command::Dlq { .. }
+            | Command::Submit { .. } => false,
         }
     }
 }
@@ -75,12 +90,14 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Token(args) => token::run(args),
         Command::Health(args) => health::run(args).await,
+        Command::Check { command } => check::run(command),
         Command::Up(args) => up::run(args).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Alerts { command } => alerts::run(command).await,
         Command::Load(command) => load::run_command(command).await,
         Command::Bench { command } => bench::run(command).await,
         Command::Dlq { command } => dlq::run(command).await,
+        Command::Submit { command } => submit::run(command).await,
     }
 }
 

@@ -1,6 +1,7 @@
-//! `gatehouse load`: realistic synthetic API traffic through `StreamApiReports`, measured from
-//! the intake's acknowledgement of each item to its alerts on `SubscribeAlerts`, with a loss
-//! check against the alerts and the reporting statistics.
+//! `gatehouse load`: realistic synthetic API traffic through `StreamApiReports` (or PNRs through
+//! `StreamPnrs` with `--kind pnr`), measured from the intake's acknowledgement of each item to
+//! its alerts on `SubscribeAlerts`, with a loss check against the alerts and the reporting
+//! statistics (`records` for API travellers, `pnr_travellers` for PNR travellers).
 //!
 //! A run: find the units covering the arrival airports (`ListUnits`), subscribe to their
 //! alerts, take the statistics as a baseline, send a warm-up report (one traveller per kind of
@@ -18,6 +19,7 @@ pub mod rules;
 pub mod seed;
 mod stream;
 mod tracker;
+mod traffic;
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap},
@@ -46,13 +48,13 @@ use tonic::Code;
 use uuid::Uuid;
 
 use self::{
-    generator::{Generator, HitKind, Shape, TrafficConfig},
+    generator::{Generator, HitKind, Kind, Shape, TrafficConfig},
     report::{LatencySummary, LoadReport, UnitStatistics, loss_check, per_second},
     routes::RouteTable,
-    rules::TRIGGERS,
     seed::SeedPlan,
     stream::{Budget, Intake, RunContext, stream_worker},
     tracker::{Pending, Shared, Tracker, lock},
+    traffic::{ApiReports, Pnrs, Traffic},
 };
 use crate::client::{self, AuthChannel, ServiceUrls};
 
@@ -151,6 +153,10 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 pub struct LoadArgs {
     #[command(flatten)]
     pub urls: ServiceUrls,
+    /// API reports, or PNRs (bookings of 1-4 travellers; --records and --rate then count PNRs,
+    /// --shape does not apply).
+    #[arg(long, value_enum, default_value_t = Kind::Api)]
+    pub kind: Kind,
     /// One traveller per item, or whole flights.
     #[arg(long, value_enum, default_value_t = Shape::Single)]
     pub shape: Shape,
@@ -161,7 +167,7 @@ pub struct LoadArgs {
     /// Records per second: `max` (closed loop) or a number (open loop at that rate).
     #[arg(long, default_value = "max")]
     pub rate: Rate,
-    /// Concurrent StreamApiReports streams.
+    /// Concurrent StreamApiReports (or StreamPnrs) streams.
     #[arg(long, default_value_t = 4)]
     pub streams: u32,
     /// Records sent but not yet acknowledged, per stream (closed loop).
@@ -343,6 +349,7 @@ pub enum Amount {
 /// Everything a run needs besides the platform.
 #[derive(Debug, Clone)]
 pub struct LoadPlan {
+    pub kind: Kind,
     pub shape: Shape,
     pub travellers_per_flight: u32,
     pub rate: Rate,
@@ -380,6 +387,7 @@ impl LoadPlan {
             bail!("--streams must be at least 1");
         }
         Ok(Self {
+            kind: args.kind,
             shape: args.shape,
             travellers_per_flight: args.travellers,
             rate: args.rate,
@@ -406,10 +414,12 @@ impl LoadPlan {
         })
     }
 
+    /// What one item counts of `amount` and `rate`: its travellers for API reports, one for a
+    /// PNR.
     fn records_per_item(&self) -> u32 {
-        match self.shape {
-            Shape::Single => 1,
-            Shape::Flight => self.travellers_per_flight,
+        match (self.kind, self.shape) {
+            (Kind::Pnr, _) | (Kind::Api, Shape::Single) => 1,
+            (Kind::Api, Shape::Flight) => self.travellers_per_flight,
         }
     }
 }
@@ -487,8 +497,8 @@ async fn follow_alerts(
     }
 }
 
-/// Statistics per unit over the run's days: (records, hits).
-async fn statistics(
+/// Statistics per unit over the run's days: (travellers of `T`, hits).
+async fn statistics<T: Traffic>(
     reporting: &mut ReportingServiceClient<AuthChannel>,
     units: &[String],
     from: chrono::NaiveDate,
@@ -511,7 +521,7 @@ async fn statistics(
             continue;
         }
         if let Some(total) = totals.get_mut(&day.unit_id) {
-            total.0 += day.records;
+            total.0 += T::counted(&day);
             total.1 += day.hits;
         }
     }
@@ -553,33 +563,30 @@ async fn units_by_airport(platform: &Platform) -> Result<HashMap<String, Vec<Str
     Ok(by_airport)
 }
 
-/// Sends the warm-up report (one traveller per kind of hit, to every airport) and waits for
-/// its alerts: proves the subscription, the rules and the watchlist are live before timing.
-async fn warm_up(
-    intake: &mut Intake,
+/// Sends the warm-up item (one traveller per kind of hit, to every airport) and waits for its
+/// alerts: proves the subscription, the rules and the watchlist are live before timing.
+async fn warm_up<T: Traffic>(
+    intake: &Intake,
     tracker: &Shared,
     generator: &mut Generator,
     airports: &[String],
     kinds: &[HitKind],
 ) -> Result<()> {
     for airport in airports {
-        let item = generator.warmup_item(airport, kinds);
-        let pending = Pending::of(item);
+        let pending = Pending::of(T::warmup(generator, airport, kinds));
         let (tx, rx) = tokio::sync::mpsc::channel(1);
         tx.send(pending.request.clone()).await.ok();
         drop(tx);
-        let mut responses = intake
-            .stream_api_reports(ReceiverStream::new(rx))
+        let mut responses = T::open(intake.clone(), ReceiverStream::new(rx))
             .await
-            .map_err(client::rpc_error("StreamApiReports"))?
-            .into_inner();
+            .map_err(client::rpc_error(T::RPC))?;
         let mut result = None;
         while let Some(message) = responses
             .message()
             .await
-            .map_err(client::rpc_error("StreamApiReports"))?
+            .map_err(client::rpc_error(T::RPC))?
         {
-            result = message.results.into_iter().next().or(result);
+            result = T::results(message).into_iter().next().or(result);
         }
         let result = result.context("warm-up report got no result")?;
         if result.status != SubmissionStatus::Accepted as i32 {
@@ -700,37 +707,55 @@ pub async fn run(platform: &Platform, plan: &LoadPlan) -> Result<LoadReport> {
         ready_tx,
         stop.clone(),
     ));
-    let result = drive(
+    let setup = RunSetup {
         platform,
         plan,
-        &run_id,
-        &airports,
-        &units,
+        run_id: &run_id,
+        airports: &airports,
+        units: &units,
         routes,
         listed,
         rules_ready,
-        &tracker,
-        ready_rx,
-    )
-    .await;
+        tracker: &tracker,
+    };
+    let result = match plan.kind {
+        Kind::Api => drive::<ApiReports>(setup, ready_rx).await,
+        Kind::Pnr => drive::<Pnrs>(setup, ready_rx).await,
+    };
     stop.cancel();
     let _ = listener.await;
     result
 }
 
-#[allow(clippy::too_many_arguments)] // one call site; the pieces are all of one run
-async fn drive(
-    platform: &Platform,
-    plan: &LoadPlan,
-    run_id: &str,
-    airports: &[String],
-    units: &[String],
+/// What a run found out before sending: where to send, what hits can be expected.
+struct RunSetup<'a> {
+    platform: &'a Platform,
+    plan: &'a LoadPlan,
+    run_id: &'a str,
+    airports: &'a [String],
+    units: &'a [String],
     routes: RouteTable,
+    /// Entries of the load's watchlist.
     listed: u64,
     rules_ready: bool,
-    tracker: &Shared,
+    tracker: &'a Shared,
+}
+
+async fn drive<T: Traffic>(
+    setup: RunSetup<'_>,
     ready: tokio::sync::oneshot::Receiver<Result<()>>,
 ) -> Result<LoadReport> {
+    let RunSetup {
+        platform,
+        plan,
+        run_id,
+        airports,
+        units,
+        routes,
+        listed,
+        rules_ready,
+        tracker,
+    } = setup;
     ready
         .await
         .context("alert subscription ended before it started")??;
@@ -743,7 +768,7 @@ async fn drive(
             .context("reporting")?,
     );
     let start_day = generator::today();
-    let baseline = statistics(&mut reporting, units, start_day).await?;
+    let baseline = statistics::<T>(&mut reporting, units, start_day).await?;
 
     // The run's own agency keeps its flights apart from every other run's.
     let submitter = platform
@@ -759,6 +784,7 @@ async fn drive(
     let route_list = Arc::new(routes.routes);
     let flights = Arc::new(AtomicU64::new(0));
     let traffic = TrafficConfig {
+        kind: plan.kind,
         shape: plan.shape,
         travellers_per_flight: plan.travellers_per_flight,
         watchlist_hit_rate: plan.watchlist_hit_rate,
@@ -774,7 +800,7 @@ async fn drive(
             kinds.push(HitKind::Watchlist);
         }
         if rules_ready {
-            kinds.extend(TRIGGERS.iter().map(|t| HitKind::Rule(*t)));
+            kinds.extend(rules::triggers(plan.kind).iter().map(|t| HitKind::Rule(*t)));
         }
         let mut warmup = Generator::new(
             TrafficConfig {
@@ -786,8 +812,7 @@ async fn drive(
             u32::MAX,
             start_day,
         )?;
-        let mut intake = intake.clone();
-        warm_up(&mut intake, tracker, &mut warmup, airports, &kinds).await?;
+        warm_up::<T>(&intake, tracker, &mut warmup, airports, &kinds).await?;
     }
 
     let records_per_item = plan.records_per_item();
@@ -832,7 +857,11 @@ async fn drive(
             index,
             start_day,
         )?;
-        workers.push(tokio::spawn(stream_worker(ctx.clone(), index, generator)));
+        workers.push(tokio::spawn(stream_worker::<T>(
+            ctx.clone(),
+            index,
+            generator,
+        )));
     }
 
     let bar = progress_bar(plan);
@@ -886,7 +915,7 @@ async fn drive(
             }
         }
         if counted_complete_at.is_none() {
-            match statistics(&mut reporting, units, start_day).await {
+            match statistics::<T>(&mut reporting, units, start_day).await {
                 Ok(now) => {
                     counted = now;
                     let complete = units.iter().all(|unit| {
@@ -952,8 +981,12 @@ async fn drive(
     let loss_check = loss_check(&intake, &alerts, &statistics);
     Ok(LoadReport {
         run_id: run_id.to_owned(),
+        kind: plan.kind,
         shape: plan.shape,
-        travellers_per_item: records_per_item,
+        travellers_per_item: match plan.kind {
+            Kind::Api => records_per_item,
+            Kind::Pnr => 0,
+        },
         rate: plan.rate.to_string(),
         streams: plan.streams,
         routes: route_source,
@@ -961,7 +994,9 @@ async fn drive(
         airports: airports.to_vec(),
         units: units.to_vec(),
         submitted_records_per_second: per_second(intake.records_accepted, submit_seconds),
+        submitted_items_per_second: per_second(intake.items_accepted, submit_seconds),
         end_to_end_records_per_second: end_to_end.map(|s| per_second(intake.records_accepted, s)),
+        end_to_end_items_per_second: end_to_end.map(|s| per_second(intake.items_accepted, s)),
         end_to_end_seconds: end_to_end,
         submit_seconds,
         ack_latency: LatencySummary::of(&tracker.ack_latency),
@@ -1026,6 +1061,27 @@ mod tests {
         assert_eq!((plan.streams, plan.random_seed), (3, 7));
         assert_eq!(plan.airports, ["SJJ"]);
         assert!(!plan.progress);
+        assert_eq!(plan.kind, Kind::Api, "API reports unless asked otherwise");
+
+        // PNR runs count bookings: --records and --rate are PNRs, whatever the shape says.
+        let cli = crate::Cli::try_parse_from([
+            "gatehouse",
+            "load",
+            "--kind",
+            "pnr",
+            "--records",
+            "300",
+            "--shape",
+            "flight",
+        ])
+        .unwrap();
+        let crate::Command::Load(command) = cli.command else {
+            panic!("not load");
+        };
+        let plan = LoadPlan::from_args(&command.run).unwrap();
+        assert_eq!(plan.kind, Kind::Pnr);
+        assert_eq!(plan.records_per_item(), 1);
+        assert_eq!(plan.amount, Amount::Records(300));
 
         let cli = crate::Cli::try_parse_from(["gatehouse", "load", "seed", "--documents", "500"])
             .unwrap();

@@ -1,6 +1,7 @@
-//! EDIFACT date and time values (data element 2379 format codes 101, 102, 201, 203).
+//! EDIFACT date and time values (data element 2379 format codes 2, 101, 102, 201, 203) and the
+//! DDMMMYY dates of AIRIMP free text.
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 /// How to complete a two-digit year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,9 +71,14 @@ fn digits(value: &str, len: usize) -> Option<u32> {
 }
 
 pub(crate) fn yymmdd(value: &str, century: Century) -> Option<NaiveDate> {
-    let yy = i32::try_from(digits(value.get(..2)?, 2)?).ok()?;
+    let yy = digits(value.get(..2)?, 2)?;
     let month = digits(value.get(2..4)?, 2)?;
     let day = digits(value.get(4..)?, 2)?;
+    two_digit_year(yy, month, day, century)
+}
+
+fn two_digit_year(yy: u32, month: u32, day: u32, century: Century) -> Option<NaiveDate> {
+    let yy = i32::try_from(yy).ok()?;
     let date = NaiveDate::from_ymd_opt(2000 + yy, month, day)?;
     match century {
         Century::Current => Some(date),
@@ -92,6 +98,41 @@ pub(crate) fn hhmm(value: &str) -> Option<NaiveTime> {
     let hour = digits(value.get(..2)?, 2)?;
     let minute = digits(value.get(2..)?, 2)?;
     NaiveTime::from_hms_opt(hour, minute, 0)
+}
+
+/// HHMM, or HHMMSS as some reservation systems send (PNRGOV RCI creation times).
+pub(crate) fn hhmm_or_hhmmss(value: &str) -> Option<NaiveTime> {
+    match value.len() {
+        4 => hhmm(value),
+        6 => hhmm(value.get(..4)?)?.with_second(digits(value.get(4..)?, 2)?),
+        _ => None,
+    }
+}
+
+/// DDMMYY (format code 2), the date form of the PADIS reservation messages such as PNRGOV.
+pub(crate) fn ddmmyy(value: &str, century: Century) -> Option<NaiveDate> {
+    let day = digits(value.get(..2)?, 2)?;
+    let month = digits(value.get(2..4)?, 2)?;
+    let yy = digits(value.get(4..)?, 2)?;
+    two_digit_year(yy, month, day, century)
+}
+
+/// DDMMMYY with an English month abbreviation (`12JUL64`), the date form of AIRIMP free text
+/// (SSR DOCS, DOCO, INFT).
+pub(crate) fn ddmonyy(value: &str, century: Century) -> Option<NaiveDate> {
+    const MONTHS: [&str; 12] = [
+        "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+    ];
+    let day = digits(value.get(..2)?, 2)?;
+    let month = value.get(2..5)?;
+    let month = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(month))?;
+    let month = u32::try_from(month + 1).ok()?;
+    match value.get(5..)? {
+        year if year.len() == 4 => {
+            NaiveDate::from_ymd_opt(i32::try_from(digits(year, 4)?).ok()?, month, day)
+        }
+        year => two_digit_year(digits(year, 2)?, month, day, century),
+    }
 }
 
 #[cfg(test)]
@@ -148,5 +189,31 @@ mod tests {
             Some(DateFormat::YymmddHhmm)
         );
         assert_eq!(DateFormat::from_code("204"), None);
+    }
+
+    #[test]
+    fn reservation_date_forms() {
+        let reference = date(2013, 5, 27);
+        assert_eq!(ddmmyy("270513", Century::Current), Some(date(2013, 5, 27)));
+        assert_eq!(ddmmyy("310213", Century::Current), None);
+        assert_eq!(ddmmyy("2705", Century::Current), None);
+        assert_eq!(
+            ddmonyy("12JUL64", Century::NotAfter(reference)),
+            Some(date(1964, 7, 12))
+        );
+        assert_eq!(ddmonyy("05jul16", Century::Current), Some(date(2016, 7, 5)));
+        assert_eq!(ddmonyy("12JLY64", Century::Current), None);
+        assert_eq!(
+            ddmonyy("12JUL1964", Century::Current),
+            Some(date(1964, 7, 12))
+        );
+        assert_eq!(ddmonyy("1JUL64", Century::Current), None);
+        assert_eq!(
+            hhmm_or_hhmmss("181348"),
+            NaiveTime::from_hms_opt(18, 13, 48)
+        );
+        assert_eq!(hhmm_or_hhmmss("0915"), NaiveTime::from_hms_opt(9, 15, 0));
+        assert_eq!(hhmm_or_hhmmss("2460"), None);
+        assert_eq!(hhmm_or_hhmmss("09150"), None);
     }
 }

@@ -76,6 +76,16 @@ pub enum Rule {
     UnsupportedDateFormat { element: usize },
     #[error("BGM segment is missing")]
     MissingDocumentName,
+    #[error("message type is not PNRGOV")]
+    NotPnrgov,
+    #[error("{tag} segment is missing")]
+    MissingSegment { tag: &'static str },
+    #[error(
+        "UNB syntax identifier names no supported character set (UNOA to UNOK, UNOW and UNOY are)"
+    )]
+    UnsupportedCharacterSet,
+    #[error("byte {offset} is not a character of the character set UNB declares")]
+    OutsideCharacterSet { offset: usize },
 }
 
 /// A message that could not be used, with its UNH reference when the header could be read.
@@ -141,4 +151,41 @@ pub enum WarningKind {
         declared: usize,
         actual: usize,
     },
+    #[error("element {element} ({name}) is missing")]
+    MissingElement { element: usize, name: &'static str },
+    #[error("segment is not used at this place of a PNRGOV message and was ignored")]
+    NotUsedInPnrgov,
+    #[error("{tag} segment is missing")]
+    MissingSegment { tag: &'static str },
+    #[error("element {element} component {component} ({name}) is not valid and was left out")]
+    InvalidValue {
+        element: usize,
+        component: usize,
+        name: &'static str,
+    },
+    #[error("EQN declares {declared} PNRs, the message holds {actual}")]
+    PnrCount { declared: usize, actual: usize },
+    #[error("element {element} names a traveller reference that no TIF of the PNR has")]
+    UnknownTraveller { element: usize },
+    /// Input that was not valid EDIFACT but whose intent is clear, read as intended.
+    #[error("{0}")]
+    Repaired(Repair),
+    #[error(
+        "{bytes} bytes from byte {offset} on are outside the 7-bit set UNB declares; read as ISO 8859-1"
+    )]
+    ReadAsLatin1 { offset: usize, bytes: usize },
+}
+
+/// A defect of the transmission that the PNRGOV reader mends before reading (see
+/// [`crate::pnrgov`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum Repair {
+    #[error("line break inside the segment was dropped (line-wrapped transmission)")]
+    LineBreak,
+    #[error("typographic apostrophe read as the segment terminator")]
+    TypographicTerminator,
+    #[error("UNA service string advice with a character missing or typographic was read as meant")]
+    ServiceStringAdvice,
+    #[error("segment terminator missing at the end of the interchange was supplied")]
+    MissingTerminator,
 }

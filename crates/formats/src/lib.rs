@@ -6,11 +6,16 @@
 //!   separators (defaults without UNA), the release character, whitespace and CR/LF between
 //!   segments, trailing junk after UNZ (a warning), UNB/UNG/UNE/UNH/UNT/UNZ with UNT, UNE and UNZ
 //!   counts checked ([`ControlCounts`]), the UNH common access reference and sequence of transfers.
-//!   [`edifact::decode`] turns bytes into text (UTF-8, else ISO 8859-1).
+//!   [`edifact::decode_declared`] turns bytes into text by the character set UNB declares (UTF-8
+//!   whatever is declared, ISO 8859-1 to -9 for UNOC to UNOK, 8-bit bytes under UNOA/UNOB read as
+//!   ISO 8859-1 with a warning); [`edifact::decode`] is the lenient fallback for tools.
 //! - [`paxlst`]: PAXLST (API passenger and crew lists, UN/EDIFACT D02B/D05B with the IATA and US
 //!   APIS conventions used by GTAS): BGM, reporting party (NAD MS, COM), flight legs (TDT 20, LOC
 //!   125/87/92/130, DTM 189/232), travellers (NAD FL/DDT/FM/DDU/COT with ATT, DTM, LOC, NAT, RFF,
 //!   DOC, MEA, FTX, GEI, COM), CNT 41/42 checked, multi-part reassembly ([`paxlst::reassemble`]).
+//! - [`pnrgov`]: PNRGOV (PNR pushes, IATA/ICAO guide 10.1 to 13.1 and what carriers send): every
+//!   group from RCI to history (ABI/SAC) read into PNRs close to Directive (EU) 2016/681 Annex I,
+//!   one `Result` per PNR, line-wrapped and other defective transmissions mended with warnings.
 //!
 //! Every message of an interchange has its own `Result`, so one unusable message does not hide the
 //! others. Errors and warnings name the segment position, tag, element and rule, never a value;
@@ -22,16 +27,17 @@
 //! - Syntax levels other than text: binary UNO segments, UNS sections, interactive EDIFACT (UIH).
 //! - Validation against the PAXLST directory (mandatory segments, code lists): unknown segments are
 //!   skipped with a warning; LOC qualifiers other than those listed are ignored with a warning.
-//! - PNRGOV, CUSCAR, Cargo-IMP and list importers (see DESIGN.md).
+//! - CUSCAR, Cargo-IMP and list importers (see DESIGN.md).
 //! - Time zones: DTM values are local times, kept as [`chrono::NaiveDateTime`].
 
 pub mod diagnostic;
 pub mod edifact;
 pub mod paxlst;
 pub mod personal;
+pub mod pnrgov;
 
 mod dates;
 
-pub use diagnostic::{FormatError, MessageError, Rule, Warning, WarningKind};
+pub use diagnostic::{FormatError, MessageError, Repair, Rule, Warning, WarningKind};
 pub use edifact::{ControlCounts, ReadOptions};
 pub use personal::Personal;

@@ -602,7 +602,7 @@ fn reference(segment: &Segment) -> Result<Reference, FormatError> {
 }
 
 fn contacts(segment: &Segment) -> impl Iterator<Item = Contact> + '_ {
-    (1..=segment.elements().len()).filter_map(|element| {
+    (1..=segment.element_count()).filter_map(|element| {
         Some(Contact {
             number: Personal::new(segment.component(element, 1)?.to_owned()),
             channel: segment.component(element, 2).map(str::to_owned),

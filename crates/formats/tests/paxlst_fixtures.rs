@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use gatehouse_formats::edifact::{self, ControlCounts, ReadOptions, Transfer, TransferPosition};
+use gatehouse_formats::edifact::{Transfer, TransferPosition};
 use gatehouse_formats::paxlst::{
     self, Interchange, ListKind, PaxlstMessage, ReassemblyError, Sex, StopRole, TravellerRole,
 };
@@ -20,37 +20,16 @@ const FIXTURES: [&str; 5] = [
     "loader_multiple_flight_leg_apis.txt",
 ];
 
-const LENIENT: ReadOptions = ReadOptions {
-    control_counts: ControlCounts::Warn,
-};
+mod fixtures;
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|value| value == "true")
-}
+use fixtures::{LENIENT, in_ci};
 
 fn fixture_dir() -> Option<PathBuf> {
-    match std::env::var_os("GATEHOUSE_FIXTURES") {
-        Some(root) => Some(PathBuf::from(root).join("paxlst")),
-        None => {
-            assert!(!in_ci(), "GATEHOUSE_FIXTURES must be set in CI");
-            None
-        }
-    }
+    fixtures::dir("paxlst")
 }
 
 fn fixture(name: &str) -> Option<String> {
-    let path = fixture_dir()?.join(name);
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(edifact::decode(&bytes).into_owned()),
-        Err(error) => {
-            assert!(
-                !in_ci(),
-                "fixture {} is missing in CI: {error}",
-                path.display()
-            );
-            None
-        }
-    }
+    fixtures::text("paxlst", name)
 }
 
 // Helpers unwrap like the tests that call them.

@@ -15,10 +15,12 @@ pub struct AuditEntry<'a> {
     pub reason: Option<&'a str>,
 }
 
-pub async fn audit(conn: &mut PgConnection, entry: AuditEntry<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Appends `entry`; returns the id of its line (what a disclosure hands back as its receipt).
+pub async fn audit(conn: &mut PgConnection, entry: AuditEntry<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
         "INSERT INTO audit_log (actor, agency, action, resource_type, resource_ids, reason)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         VALUES ($1, $2, $3, $4, $5, $6)
+         RETURNING id",
     )
     .bind(entry.actor)
     .bind(entry.agency)
@@ -26,7 +28,6 @@ pub async fn audit(conn: &mut PgConnection, entry: AuditEntry<'_>) -> Result<(),
     .bind(entry.resource_type)
     .bind(&entry.resource_ids)
     .bind(entry.reason)
-    .execute(conn)
-    .await?;
-    Ok(())
+    .fetch_one(conn)
+    .await
 }

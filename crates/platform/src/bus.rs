@@ -148,6 +148,11 @@ pub mod durables {
         name: "risk-targeting-api",
         filter: subjects::API_ACCEPTED,
     };
+    pub const RISK_TARGETING_PNR: Durable = Durable {
+        stream: StreamKind::Intake,
+        name: "risk-targeting-pnr",
+        filter: subjects::PNR_ACCEPTED,
+    };
     pub const UNIT_ALERTS_ASSESSED: Durable = Durable {
         stream: StreamKind::Risk,
         name: "unit-alerts-assessed",
@@ -157,6 +162,11 @@ pub mod durables {
         stream: StreamKind::Intake,
         name: "reporting-api-accepted",
         filter: subjects::API_ACCEPTED,
+    };
+    pub const REPORTING_PNR_ACCEPTED: Durable = Durable {
+        stream: StreamKind::Intake,
+        name: "reporting-pnr-accepted",
+        filter: subjects::PNR_ACCEPTED,
     };
     pub const REPORTING_RISK_ASSESSED: Durable = Durable {
         stream: StreamKind::Risk,
@@ -174,10 +184,12 @@ pub mod durables {
         filter: "gatehouse.alert.updated.>",
     };
 
-    pub const ALL: [Durable; 6] = [
+    pub const ALL: [Durable; 8] = [
         RISK_TARGETING_API,
+        RISK_TARGETING_PNR,
         UNIT_ALERTS_ASSESSED,
         REPORTING_API_ACCEPTED,
+        REPORTING_PNR_ACCEPTED,
         REPORTING_RISK_ASSESSED,
         REPORTING_ALERT_RAISED,
         REPORTING_ALERT_UPDATED,

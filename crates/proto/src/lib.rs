@@ -79,6 +79,8 @@ personal_data!(
     SubmitCuscarRequest,
     SubmitCargoImpRequest,
     ImportWatchlistRequest,
+    SearchTravellersRequest,
+    NameCriterion,
 );
 
 #[cfg(test)]

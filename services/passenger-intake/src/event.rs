@@ -43,6 +43,7 @@ pub fn accepted(agency: &str, valid: &ValidReport, recorded: &Recorded) -> ApiRe
             .map(ToString::to_string)
             .collect(),
         new_traveller_count: recorded.new_traveller_count,
+        warnings: valid.warnings.clone(),
     }
 }
 
@@ -65,6 +66,7 @@ pub fn encoded_len_bound(agency: &str, valid: &ValidReport) -> usize {
         version: u32::MAX,
         traveller_keys: Vec::new(),
         new_traveller_count: i32::MAX,
+        warnings: valid.warnings.clone(),
     };
     let per_traveller = prost::encoding::string::encoded_len(7, &id)
         + prost::encoding::string::encoded_len(10, &id);

@@ -3,18 +3,30 @@
 //!
 //! Implemented: `SubmitApiReport` and `StreamApiReports` (bidirectional: streamed items are
 //! micro-batched, each batch stored in one transaction and answered with one result per item as
-//! soon as it is committed). Declared for later issues (answer `UNIMPLEMENTED`): `SubmitPaxlst`,
-//! `SubmitPnr`, `StreamPnrs`, `SubmitPnrgov`, `GetApiReport`, `GetPnr`, `RepersonalisePnr`.
+//! soon as it is committed), `SubmitPaxlst` (a raw UN/EDIFACT interchange, one result per message,
+//! multi-part messages put together across submissions), the audited reads `GetApiReport` and
+//! `SearchTravellers`, and PNRs: `SubmitPnr` and `StreamPnrs` (every push of a booking a new
+//! version, stored in normalised tables), `SubmitPnrgov` (a raw PNRGOV interchange, one result
+//! per message and per PNR) and the audited `GetPnr`. Declared for later issues (answer
+//! `UNIMPLEMENTED`): `RepersonalisePnr`.
 
 mod batch;
 mod event;
+mod interchange;
 mod keys;
+mod paxlst;
+mod pnr;
+mod pnrgov;
+/// The PNR retention job, public so tests can run a sweep with their own clock.
+pub use pnr::retention;
+mod read;
 mod store;
+mod stream;
 pub mod validate;
+mod warnings;
 
-use std::time::Duration;
+use std::sync::Arc;
 
-use futures::StreamExt;
 use gatehouse_platform::{
     auth::{self, Role},
     bus::{Bus, BusError},
@@ -24,34 +36,29 @@ use gatehouse_platform::{
     events::to_timestamp,
     outbox::Relay,
     runtime::{RuntimeError, ServiceRuntime},
+    units::UnitDirectory,
 };
 use gatehouse_proto::v1::{
-    StreamApiReportsRequest, StreamApiReportsResponse, SubmissionResult, SubmissionStatus,
-    SubmitApiReportRequest, SubmitApiReportResponse,
+    GetApiReportRequest, GetApiReportResponse, GetPnrRequest, GetPnrResponse,
+    RepersonalisePnrRequest, RepersonalisePnrResponse, SearchTravellersRequest,
+    SearchTravellersResponse, StreamApiReportsRequest, StreamApiReportsResponse, StreamPnrsRequest,
+    StreamPnrsResponse, SubmissionResult, SubmissionStatus, SubmitApiReportRequest,
+    SubmitApiReportResponse, SubmitPaxlstRequest, SubmitPaxlstResponse, SubmitPnrRequest,
+    SubmitPnrResponse, SubmitPnrgovRequest, SubmitPnrgovResponse,
     passenger_intake_service_server::{PassengerIntakeService, PassengerIntakeServiceServer},
 };
 use sqlx::PgPool;
-use tokio::{net::TcpListener, sync::mpsc, time::Instant};
-use tokio_stream::wrappers::ReceiverStream;
+use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tonic::{Code, Request, Response, Status, Streaming, codegen::BoxStream, service::Routes};
-use tracing::Instrument;
+use tonic::{Request, Response, Status, Streaming, codegen::BoxStream, service::Routes};
 
-use crate::{
-    batch::Outcome,
-    validate::{Limits, ValidReport},
-};
+use crate::{batch::Outcome, stream::ApiReports, validate::Limits};
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Items of a stream stored together at most (`GATEHOUSE_INTAKE_BATCH` overrides).
 pub const DEFAULT_BATCH: usize = 256;
 const MAX_BATCH: usize = 4_096;
-/// How long a batch waits for more items after its first one.
-const BATCH_WINDOW: Duration = Duration::from_millis(5);
-/// Response messages buffered for a slow reader; with one gathered batch waiting and one being
-/// stored, a stream holds at most four batches before the client feels backpressure.
-const RESPONSES_IN_FLIGHT: usize = 2;
 /// Room left under the server's payload limit for the headers of a published event.
 const EVENT_HEADROOM: usize = 64 * 1024;
 
@@ -63,13 +70,20 @@ pub async fn run(
     listener: TcpListener,
     shutdown: gatehouse_platform::runtime::Shutdown,
 ) -> Result<(), RuntimeError> {
-    let runtime = ServiceRuntime::start(config, &MIGRATIONS).await?;
+    let retention = pnr::retention::Policy::from_env()?;
+    let mut runtime = ServiceRuntime::start(config, &MIGRATIONS).await?;
+    runtime.spawn(pnr::retention::run(
+        runtime.pool.clone(),
+        retention,
+        runtime.shutdown.clone(),
+    ));
     let service = PassengerIntake {
         pool: runtime.pool.clone(),
         relay: runtime.relay.clone(),
         bus: runtime.bus.clone(),
         draining: runtime.draining.clone(),
         batch_size: batch_size_from_env(),
+        units: runtime.units.clone(),
     };
     let routes = Routes::new(PassengerIntakeServiceServer::with_interceptor(
         service,
@@ -114,6 +128,9 @@ pub enum IntakeError {
     Event(#[from] BusError),
     #[error("message ids kept being taken by concurrent submissions")]
     Contended,
+    /// Unknown, or not the caller's to see: the two are not told apart.
+    #[error("{0} not found")]
+    NotFound(&'static str),
     #[error("{0}")]
     Internal(&'static str),
 }
@@ -127,6 +144,7 @@ impl From<IntakeError> for Status {
                 tracing::warn!("message ids contended by concurrent submissions");
                 Status::unavailable("the same message ids are being submitted concurrently, retry")
             }
+            IntakeError::NotFound(what) => Status::not_found(format!("{what} not found")),
             IntakeError::Event(e) => internal(&e),
             IntakeError::Internal(e) => internal(&e),
         }
@@ -140,6 +158,7 @@ pub struct PassengerIntake {
     bus: Bus,
     draining: CancellationToken,
     batch_size: usize,
+    units: Arc<UnitDirectory>,
 }
 
 #[tonic::async_trait]
@@ -184,7 +203,73 @@ impl PassengerIntakeService for PassengerIntake {
             duplicate: outcome.duplicate,
             flight_id: outcome.flight_id.to_string(),
             version: outcome.version,
+            warnings: valid.warnings,
         }))
+    }
+
+    #[tracing::instrument(skip_all, fields(agency, actor))]
+    async fn get_api_report(
+        &self,
+        request: Request<GetApiReportRequest>,
+    ) -> Result<Response<GetApiReportResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        caller.require_any(&read::READERS)?;
+        let span = tracing::Span::current();
+        span.record("agency", caller.agency.as_str());
+        span.record("actor", caller.subject.as_str());
+        let scope = read::Scope::of(&caller, &self.units);
+        let response =
+            read::get_api_report(&self.pool, &caller, &scope, request.into_inner()).await?;
+        tracing::info!(report_id = %response.report_id, "api report read");
+        Ok(Response::new(response))
+    }
+
+    #[tracing::instrument(skip_all, fields(agency, actor))]
+    async fn search_travellers(
+        &self,
+        request: Request<SearchTravellersRequest>,
+    ) -> Result<Response<SearchTravellersResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        caller.require_any(&read::READERS)?;
+        let span = tracing::Span::current();
+        span.record("agency", caller.agency.as_str());
+        span.record("actor", caller.subject.as_str());
+        let scope = read::Scope::of(&caller, &self.units);
+        let response =
+            read::search_travellers(&self.pool, &caller, &scope, request.into_inner()).await?;
+        tracing::info!(found = response.travellers.len(), "travellers searched");
+        Ok(Response::new(response))
+    }
+
+    #[tracing::instrument(skip_all, fields(agency, bytes))]
+    async fn submit_paxlst(
+        &self,
+        request: Request<SubmitPaxlstRequest>,
+    ) -> Result<Response<SubmitPaxlstResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        caller.require_any(&[Role::Submitter])?;
+        let span = tracing::Span::current();
+        span.record("agency", caller.agency.as_str());
+        let request = request.into_inner();
+        span.record("bytes", request.edifact.len());
+        let response = paxlst::submit(self, &caller.agency, request).await?;
+        let count = |status: SubmissionStatus| {
+            response
+                .messages
+                .iter()
+                .filter(|m| m.result.as_ref().is_some_and(|r| r.status == status as i32))
+                .count()
+        };
+        tracing::info!(
+            messages = response.messages.len(),
+            accepted = count(SubmissionStatus::Accepted),
+            duplicates = count(SubmissionStatus::Duplicate),
+            pending = count(SubmissionStatus::Pending),
+            rejected = count(SubmissionStatus::Rejected),
+            travellers = response.traveller_count,
+            "paxlst interchange received"
+        );
+        Ok(Response::new(response))
     }
 
     #[tracing::instrument(skip_all, fields(agency))]
@@ -195,46 +280,103 @@ impl PassengerIntakeService for PassengerIntake {
         let caller = auth::caller(&request)?;
         caller.require_any(&[Role::Submitter])?;
         tracing::Span::current().record("agency", caller.agency.as_str());
-        let agency = caller.agency.clone();
-        // Capacity 1: one batch waits while the one before is stored; the reader stops reading
-        // (and HTTP/2 flow control stops the client) beyond that.
-        let (batches, gathered) = mpsc::channel(1);
-        let (responses, answered) = mpsc::channel(RESPONSES_IN_FLIGHT);
-        let span = tracing::Span::current();
-        tokio::spawn(
-            self.clone()
-                .gather(request.into_inner(), agency.clone(), batches)
-                .instrument(span.clone()),
-        );
-        tokio::spawn(
-            self.clone()
-                .store_batches(gathered, agency, responses)
-                .instrument(span),
-        );
-        Ok(Response::new(Box::pin(ReceiverStream::new(answered))))
+        Ok(Response::new(self.stream::<ApiReports>(
+            caller.agency.clone(),
+            request.into_inner(),
+        )))
     }
-}
 
-/// One streamed item after validation.
-enum Item {
-    Valid(Box<ValidReport>),
-    Rejected {
-        message_id: String,
-        violations: FieldViolations,
-    },
-}
+    #[tracing::instrument(skip_all, fields(agency))]
+    async fn submit_pnr(
+        &self,
+        request: Request<SubmitPnrRequest>,
+    ) -> Result<Response<SubmitPnrResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        caller.require_any(&[Role::Submitter])?;
+        tracing::Span::current().record("agency", caller.agency.as_str());
+        let response = pnr::submit(self, &caller.agency, request.into_inner()).await?;
+        Ok(Response::new(response))
+    }
 
-/// What the reader hands the store, in order.
-enum Gathered {
-    Batch(Vec<Item>),
-    /// The stream cannot go on (unreadable item, shutdown): answered after the batches before.
-    Failed(Status),
-}
+    #[tracing::instrument(skip_all, fields(agency, bytes))]
+    async fn submit_pnrgov(
+        &self,
+        request: Request<SubmitPnrgovRequest>,
+    ) -> Result<Response<SubmitPnrgovResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        caller.require_any(&[Role::Submitter])?;
+        let span = tracing::Span::current();
+        span.record("agency", caller.agency.as_str());
+        let request = request.into_inner();
+        span.record("bytes", request.edifact.len());
+        let response = pnrgov::submit(self, &caller.agency, request).await?;
+        let pnrs = response.messages.iter().flat_map(|m| &m.pnrs);
+        let count =
+            |status: SubmissionStatus| pnrs.clone().filter(|r| r.status == status as i32).count();
+        tracing::info!(
+            messages = response.messages.len(),
+            unreadable_messages = response
+                .messages
+                .iter()
+                .filter(|m| m.rejected.is_some())
+                .count(),
+            accepted = count(SubmissionStatus::Accepted),
+            duplicates = count(SubmissionStatus::Duplicate),
+            rejected = count(SubmissionStatus::Rejected),
+            "pnrgov interchange received"
+        );
+        Ok(Response::new(response))
+    }
 
-/// Why gathering stopped.
-enum End {
-    Closed,
-    Failed(Status),
+    #[tracing::instrument(skip_all, fields(agency))]
+    async fn stream_pnrs(
+        &self,
+        request: Request<Streaming<StreamPnrsRequest>>,
+    ) -> Result<Response<BoxStream<StreamPnrsResponse>>, Status> {
+        let caller = auth::caller(&request)?;
+        caller.require_any(&[Role::Submitter])?;
+        tracing::Span::current().record("agency", caller.agency.as_str());
+        Ok(Response::new(self.stream::<pnr::Pnrs>(
+            caller.agency.clone(),
+            request.into_inner(),
+        )))
+    }
+
+    #[tracing::instrument(skip_all, fields(agency, actor))]
+    async fn get_pnr(
+        &self,
+        request: Request<GetPnrRequest>,
+    ) -> Result<Response<GetPnrResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        caller.require_any(&read::READERS)?;
+        let span = tracing::Span::current();
+        span.record("agency", caller.agency.as_str());
+        span.record("actor", caller.subject.as_str());
+        let scope = read::Scope::of(&caller, &self.units);
+        let response = pnr::get(&self.pool, &caller, &scope, request.into_inner())
+            .await?
+            .ok_or_else(|| Status::not_found("pnr not found"))?;
+        tracing::info!(pnr_id = %response.pnr_id, version = response.version, "pnr read");
+        Ok(Response::new(response))
+    }
+
+    #[tracing::instrument(skip_all, fields(agency, actor))]
+    async fn repersonalise_pnr(
+        &self,
+        request: Request<RepersonalisePnrRequest>,
+    ) -> Result<Response<RepersonalisePnrResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        caller.require_any(&pnr::retention::REPERSONALISERS)?;
+        let span = tracing::Span::current();
+        span.record("agency", caller.agency.as_str());
+        span.record("actor", caller.subject.as_str());
+        let scope = read::Scope::of(&caller, &self.units);
+        let response =
+            pnr::retention::repersonalise(&self.pool, &caller, &scope, request.into_inner())
+                .await?;
+        tracing::info!(pnr_id = %response.pnr_id, audit_id = %response.audit_id, "pnr re-personalised");
+        Ok(Response::new(response))
+    }
 }
 
 impl PassengerIntake {
@@ -249,180 +391,6 @@ impl PassengerIntake {
                 max_event_bytes: max_payload.saturating_sub(EVENT_HEADROOM),
             }
         }
-    }
-
-    /// Reads the request stream into batches: up to `batch_size` items, or what arrived within
-    /// [`BATCH_WINDOW`] of the first, and more while the store is still busy with the last one.
-    async fn gather(
-        self,
-        mut inbound: Streaming<StreamApiReportsRequest>,
-        agency: String,
-        batches: mpsc::Sender<Gathered>,
-    ) {
-        let mut received = 0usize;
-        loop {
-            let first = tokio::select! {
-                biased;
-                () = self.draining.cancelled() => {
-                    let _ = batches.send(Gathered::Failed(shutting_down())).await;
-                    return;
-                }
-                next = inbound.next() => next,
-            };
-            let limits = self.limits();
-            let mut batch = Vec::with_capacity(self.batch_size.min(64));
-            let mut take = |next: Option<Result<StreamApiReportsRequest, Status>>,
-                            batch: &mut Vec<Item>| match next {
-                None => Some(End::Closed),
-                Some(Err(status)) => Some(End::Failed(unreadable(&status, received))),
-                Some(Ok(request)) => {
-                    received += 1;
-                    batch.push(check(request, &agency, &limits));
-                    None
-                }
-            };
-            let mut end = take(first, &mut batch);
-            if batch.is_empty() {
-                if let Some(End::Failed(status)) = end {
-                    let _ = batches.send(Gathered::Failed(status)).await;
-                }
-                return;
-            }
-            let deadline = Instant::now() + BATCH_WINDOW;
-            while end.is_none() && batch.len() < self.batch_size {
-                match tokio::time::timeout_at(deadline, inbound.next()).await {
-                    Err(_) => break,
-                    Ok(next) => end = take(next, &mut batch),
-                }
-            }
-            let permit = loop {
-                if end.is_some() || batch.len() >= self.batch_size {
-                    match batches.reserve().await {
-                        Ok(permit) => break permit,
-                        Err(_) => return,
-                    }
-                }
-                tokio::select! {
-                    biased;
-                    permit = batches.reserve() => match permit {
-                        Ok(permit) => break permit,
-                        // The store stopped (database failure, client gone).
-                        Err(_) => return,
-                    },
-                    next = inbound.next() => end = take(next, &mut batch),
-                }
-            };
-            permit.send(Gathered::Batch(batch));
-            match end {
-                // A client that never pauses must not hold up the drain either.
-                None if self.draining.is_cancelled() => {
-                    let _ = batches.send(Gathered::Failed(shutting_down())).await;
-                    return;
-                }
-                None => {}
-                Some(End::Closed) => return,
-                Some(End::Failed(status)) => {
-                    let _ = batches.send(Gathered::Failed(status)).await;
-                    return;
-                }
-            }
-        }
-    }
-
-    /// Stores gathered batches in order and answers each with its results; stops at the first
-    /// failure, so every result sent stays true.
-    async fn store_batches(
-        self,
-        mut gathered: mpsc::Receiver<Gathered>,
-        agency: String,
-        responses: mpsc::Sender<Result<StreamApiReportsResponse, Status>>,
-    ) {
-        let (mut accepted, mut duplicates, mut rejected) = (0usize, 0usize, 0usize);
-        while let Some(next) = gathered.recv().await {
-            let items = match next {
-                Gathered::Batch(items) => items,
-                Gathered::Failed(status) => {
-                    let _ = responses.send(Err(status)).await;
-                    break;
-                }
-            };
-            let results = match self.store_items(&agency, items).await {
-                Ok(results) => results,
-                Err(error) => {
-                    // Logged once where the error becomes a status.
-                    let _ = responses.send(Err(Status::from(error))).await;
-                    break;
-                }
-            };
-            for result in &results {
-                match SubmissionStatus::try_from(result.status) {
-                    Ok(SubmissionStatus::Accepted) => accepted += 1,
-                    Ok(SubmissionStatus::Duplicate) => duplicates += 1,
-                    _ => rejected += 1,
-                }
-            }
-            if responses
-                .send(Ok(StreamApiReportsResponse { results }))
-                .await
-                .is_err()
-            {
-                // The client went away; what was stored stays, a resend finds it as duplicates.
-                break;
-            }
-        }
-        tracing::info!(accepted, duplicates, rejected, "api report stream ended");
-    }
-
-    async fn store_items(
-        &self,
-        agency: &str,
-        items: Vec<Item>,
-    ) -> Result<Vec<SubmissionResult>, IntakeError> {
-        let mut valid = Vec::with_capacity(items.len());
-        let mut slots = Vec::with_capacity(items.len());
-        for item in items {
-            match item {
-                Item::Valid(report) => {
-                    valid.push(*report);
-                    slots.push(None);
-                }
-                Item::Rejected {
-                    message_id,
-                    violations,
-                } => slots.push(Some(rejected(message_id, &violations))),
-            }
-        }
-        let outcomes = batch::store(&self.pool, &self.relay, agency, &valid).await?;
-        let mut stored = valid.into_iter().zip(outcomes);
-        let mut results = Vec::with_capacity(slots.len());
-        for slot in slots {
-            let result = match slot {
-                Some(rejected) => rejected,
-                None => {
-                    let Some((report, outcome)) = stored.next() else {
-                        return Err(IntakeError::Internal("fewer outcomes than valid items"));
-                    };
-                    result(report.message_id, &outcome)
-                }
-            };
-            results.push(result);
-        }
-        Ok(results)
-    }
-}
-
-fn check(request: StreamApiReportsRequest, agency: &str, limits: &Limits) -> Item {
-    let message_id = request.message_id.clone();
-    let submission = SubmitApiReportRequest {
-        message_id: request.message_id,
-        report: request.report,
-    };
-    match validate::validate(submission, agency, limits) {
-        Ok(valid) => Item::Valid(Box::new(valid)),
-        Err(violations) => Item::Rejected {
-            message_id,
-            violations,
-        },
     }
 }
 
@@ -456,29 +424,4 @@ fn result(message_id: String, outcome: &Outcome) -> SubmissionResult {
         version: outcome.version,
         ..Default::default()
     }
-}
-
-fn shutting_down() -> Status {
-    Status::unavailable(
-        "server shutting down: resend the items not acknowledged to another replica",
-    )
-}
-
-/// The status that ends a stream whose next item could not be read (undecodable, too large).
-fn unreadable(status: &Status, received: usize) -> Status {
-    tracing::warn!(code = ?status.code(), received, "unreadable api report stream item");
-    let code = match status.code() {
-        // A message over the size limit says which limit.
-        Code::ResourceExhausted | Code::OutOfRange => Code::ResourceExhausted,
-        Code::Cancelled => Code::Cancelled,
-        _ => Code::InvalidArgument,
-    };
-    Status::new(
-        code,
-        format!(
-            "item {} could not be read ({}); the {received} items before it are answered before this status",
-            received + 1,
-            status.message()
-        ),
-    )
 }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use gatehouse_matching::document::normalize_document_number;
 use gatehouse_platform::events::from_timestamp;
 use gatehouse_proto::{labels, v1::Sex};
 use sqlx::{PgConnection, Row};
@@ -188,6 +189,7 @@ pub async fn insert_reports(
     let mut functions = Vec::with_capacity(n);
     let mut parts = Vec::with_capacity(n);
     let mut part_counts = Vec::with_capacity(n);
+    let mut sent: Vec<Option<DateTime<Utc>>> = Vec::with_capacity(n);
     // Rows in message-id order, so two batches that share message ids (a client resending on
     // two streams at once) wait for each other instead of deadlocking on the unique index.
     let mut ordered: Vec<&NewReport<'_>> = reports.iter().collect();
@@ -223,21 +225,23 @@ pub async fn insert_reports(
         ));
         parts.push(new.key.part_number);
         part_counts.push(i32::try_from(report.part_count).unwrap_or(i32::MAX));
+        sent.push(report.sent_at.as_ref().and_then(from_timestamp));
     }
     let rows = sqlx::query(
         "INSERT INTO api_reports (report_id, agency, message_id, sender, carrier, flight_number,
              departure_airport, arrival_airport, departure_date, direction, scheduled_departure,
              scheduled_arrival, traveller_count, flight_id, version, function, part_number,
-             part_count)
+             part_count, sent_at)
          SELECT r.id, $1, r.message_id, r.sender, r.carrier, r.number, r.departure, r.arrival,
              r.date, r.direction, r.scheduled_departure, r.scheduled_arrival, r.travellers,
-             r.flight_id, r.version, r.function, r.part, r.parts
+             r.flight_id, r.version, r.function, r.part, r.parts, r.sent_at
          FROM UNNEST($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
              $8::text[], $9::date[], $10::text[], $11::timestamptz[], $12::timestamptz[],
-             $13::int[], $14::uuid[], $15::int[], $16::text[], $17::int[], $18::int[])
+             $13::int[], $14::uuid[], $15::int[], $16::text[], $17::int[], $18::int[],
+             $19::timestamptz[])
              AS r(id, message_id, sender, carrier, number, departure, arrival, date, direction,
                   scheduled_departure, scheduled_arrival, travellers, flight_id, version, function,
-                  part, parts)
+                  part, parts, sent_at)
          ON CONFLICT (agency, message_id) DO NOTHING
          RETURNING report_id, received_at",
     )
@@ -259,6 +263,7 @@ pub async fn insert_reports(
     .bind(&functions)
     .bind(&parts)
     .bind(&part_counts)
+    .bind(&sent)
     .fetch_all(conn)
     .await?;
     rows.into_iter()
@@ -291,11 +296,14 @@ pub async fn insert_travellers(
     let mut embarks = Vec::with_capacity(total);
     let mut debarks = Vec::with_capacity(total);
     let mut seats = Vec::with_capacity(total);
+    let mut locators = Vec::with_capacity(total);
+    let mut destinations = Vec::with_capacity(total);
 
     let mut doc_travellers = Vec::new();
     let mut doc_positions = Vec::new();
     let mut doc_types = Vec::new();
     let mut doc_numbers = Vec::new();
+    let mut doc_normalized: Vec<Option<String>> = Vec::new();
     let mut doc_countries = Vec::new();
     let mut doc_expiries: Vec<Option<NaiveDate>> = Vec::new();
     let mut doc_issues: Vec<Option<NaiveDate>> = Vec::new();
@@ -332,6 +340,8 @@ pub async fn insert_travellers(
             embarks.push(traveller.embarkation_airport.as_str());
             debarks.push(traveller.debarkation_airport.as_str());
             seats.push(traveller.seat.as_str());
+            locators.push(traveller.record_locator.as_str());
+            destinations.push(traveller.final_destination_airport.as_str());
             for (doc_index, (document, (expiry, issue))) in
                 traveller.documents.iter().zip(&dates.documents).enumerate()
             {
@@ -339,6 +349,7 @@ pub async fn insert_travellers(
                 doc_positions.push(i32::try_from(doc_index).unwrap_or(i32::MAX));
                 doc_types.push(labels::document_type(document.r#type));
                 doc_numbers.push(document.number.as_str());
+                doc_normalized.push(normalize_document_number(&document.number));
                 doc_countries.push(document.issuing_country.as_str());
                 doc_expiries.push(*expiry);
                 doc_issues.push(*issue);
@@ -348,10 +359,11 @@ pub async fn insert_travellers(
     sqlx::query(
         "INSERT INTO api_travellers (traveller_id, report_id, traveller_key, position, traveller_ref,
              role, surname, given_names, date_of_birth, sex, nationality, country_of_residence,
-             place_of_birth, embarkation_airport, debarkation_airport, seat)
+             place_of_birth, embarkation_airport, debarkation_airport, seat, record_locator,
+             final_destination_airport)
          SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::text[], $6::text[],
              $7::text[], $8::text[], $9::date[], $10::text[], $11::text[], $12::text[], $13::text[],
-             $14::text[], $15::text[], $16::text[])",
+             $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])",
     )
     .bind(&ids)
     .bind(&report_ids)
@@ -369,13 +381,16 @@ pub async fn insert_travellers(
     .bind(&embarks)
     .bind(&debarks)
     .bind(&seats)
+    .bind(&locators)
+    .bind(&destinations)
     .execute(&mut *conn)
     .await?;
     if !doc_travellers.is_empty() {
         sqlx::query(
             "INSERT INTO api_documents (traveller_id, position, document_type, number, issuing_country,
-                 expiry_date, issue_date)
-             SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::date[], $7::date[])",
+                 expiry_date, issue_date, number_normalized)
+             SELECT * FROM UNNEST($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[],
+                 $6::date[], $7::date[], $8::text[])",
         )
         .bind(&doc_travellers)
         .bind(&doc_positions)
@@ -384,6 +399,7 @@ pub async fn insert_travellers(
         .bind(&doc_countries)
         .bind(&doc_expiries)
         .bind(&doc_issues)
+        .bind(&doc_normalized)
         .execute(&mut *conn)
         .await?;
     }

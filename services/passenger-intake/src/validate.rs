@@ -7,11 +7,11 @@
 use chrono::NaiveDate;
 use gatehouse_platform::error::FieldViolations;
 use gatehouse_proto::v1::{
-    ApiReport, DocumentType, Flight, FlightDirection, MessageFunction, Sex, SubmitApiReportRequest,
-    TravelDocument, Traveller, TravellerRole,
+    ApiReport, DocumentType, Flight, FlightDirection, MessageFunction, RecordWarning, Sex,
+    SubmitApiReportRequest, TravelDocument, Traveller, TravellerRole,
 };
 
-use crate::event;
+use crate::{event, warnings};
 
 /// Most travellers one report may carry: an A380 with crew is under 900.
 pub const MAX_TRAVELLERS: usize = 1_000;
@@ -54,6 +54,8 @@ pub struct ValidReport {
     pub departure_date: NaiveDate,
     /// Same order as `report.travellers`.
     pub travellers: Vec<ValidTravellerDates>,
+    /// What is suspicious but stored ([`warnings::api_report`]).
+    pub warnings: Vec<RecordWarning>,
 }
 
 #[derive(Debug, Default)]
@@ -112,7 +114,7 @@ pub fn validate(
     validate_parts(&report, &mut v);
     report.sender = report.sender.trim().to_owned();
     max_chars(&report.sender, MAX_SENDER, "report.sender", &mut v);
-    let travellers = report
+    let travellers: Vec<ValidTravellerDates> = report
         .travellers
         .iter_mut()
         .enumerate()
@@ -121,12 +123,15 @@ pub fn validate(
         })
         .collect();
     v.into_result()?;
+    let departure_date = departure_date.unwrap_or_default();
+    let warnings = warnings::api_report(&report, departure_date, &travellers);
     let valid = ValidReport {
         message_id,
         report,
         function,
-        departure_date: departure_date.unwrap_or_default(),
+        departure_date,
         travellers,
+        warnings,
     };
     let size = event::encoded_len_bound(agency, &valid);
     if size > limits.max_event_bytes {

@@ -31,6 +31,7 @@ pub struct Counts {
     pub referred: i64,
     pub not_controlled: i64,
     pub shadow_hits: i64,
+    pub pnr_travellers: i64,
 }
 
 impl AddAssign for Counts {
@@ -44,6 +45,7 @@ impl AddAssign for Counts {
         self.referred += other.referred;
         self.not_controlled += other.not_controlled;
         self.shadow_hits += other.shadow_hits;
+        self.pnr_travellers += other.pnr_travellers;
     }
 }
 
@@ -193,6 +195,35 @@ impl Counted for v1::ApiReportAccepted {
             for unit in units.for_location(arrival) {
                 let counts = Counts {
                     records,
+                    ..Counts::default()
+                };
+                tally.add(&unit.id, day, Domain::Passenger, counts);
+            }
+        }
+        Ok(tally)
+    }
+}
+
+/// PNR travellers: those new to the booking (a later push counts only the travellers it adds),
+/// for each unit covering the arrival airport of the flight the PNR was pushed for. Apart from
+/// `records`: the same person may be on the flight's API report too.
+impl Counted for v1::PnrAccepted {
+    fn tally(&self, units: &UnitDirectory) -> Result<Tally, String> {
+        let day = utc_day(self.occurred_at.as_ref(), "occurred_at")?;
+        let pnr = self
+            .pnr
+            .as_ref()
+            .ok_or_else(|| "pnr is missing".to_owned())?;
+        let arrival = pnr
+            .flight
+            .as_ref()
+            .map_or("", |flight| flight.arrival_airport.as_str());
+        let travellers = i64::from(self.new_traveller_count.max(0));
+        let mut tally = Tally::default();
+        if travellers > 0 {
+            for unit in units.for_location(arrival) {
+                let counts = Counts {
+                    pnr_travellers: travellers,
                     ..Counts::default()
                 };
                 tally.add(&unit.id, day, Domain::Passenger, counts);
@@ -371,7 +402,9 @@ impl<E: Counted> BatchHandler for StatisticsConsumer<E> {
 #[cfg(test)]
 mod tests {
     use gatehouse_platform::events::to_timestamp;
-    use gatehouse_proto::v1::{Alert, ApiReport, Assessment, Flight, Hit, Traveller};
+    use gatehouse_proto::v1::{
+        Alert, ApiReport, Assessment, Flight, Hit, Pnr, PnrTraveller, Traveller,
+    };
 
     use super::*;
 
@@ -551,6 +584,62 @@ mod tests {
             rows(&tally),
             [("jaitf-sjj", day("2026-03-01"), Domain::Passenger, counted)]
         );
+    }
+
+    fn pnr(arrival: &str, travellers: usize, new: i32) -> v1::PnrAccepted {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-03-01T23:30:00-02:00").unwrap();
+        v1::PnrAccepted {
+            event_id: uuid::Uuid::now_v7().to_string(),
+            occurred_at: Some(to_timestamp(at.to_utc())),
+            pnr: Some(Pnr {
+                record_locator: "X7K2QP".into(),
+                flight: Some(Flight {
+                    arrival_airport: arrival.into(),
+                    ..Flight::default()
+                }),
+                travellers: vec![PnrTraveller::default(); travellers],
+                ..Pnr::default()
+            }),
+            new_traveller_count: new,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn pnr_travellers_new_to_the_booking_count_apart_from_records_on_the_utc_day() {
+        let units = seed_units();
+        let tally = pnr("BEG", 3, 3).tally(&units).unwrap();
+        let counted = Counts {
+            pnr_travellers: 3,
+            ..Counts::default()
+        };
+        // 23:30 at UTC-2 is the next day in UTC; records (API travellers) stay untouched.
+        assert_eq!(
+            rows(&tally),
+            [("jaitf-beg", day("2026-03-02"), Domain::Passenger, counted)]
+        );
+        // A later push adding one traveller to the booking counts that one only.
+        let tally = pnr("SJJ", 4, 1).tally(&units).unwrap();
+        assert_eq!(
+            rows(&tally),
+            [(
+                "jaitf-sjj",
+                day("2026-03-02"),
+                Domain::Passenger,
+                Counts {
+                    pnr_travellers: 1,
+                    ..Counts::default()
+                }
+            )]
+        );
+        assert!(pnr("SJJ", 4, 0).tally(&units).unwrap().is_empty());
+        assert!(pnr("LHR", 2, 2).tally(&units).unwrap().is_empty());
+        let mut untimed = pnr("SJJ", 1, 1);
+        untimed.occurred_at = None;
+        assert!(untimed.tally(&units).is_err());
+        let mut empty = pnr("SJJ", 1, 1);
+        empty.pnr = None;
+        assert!(empty.tally(&units).is_err());
     }
 
     #[test]

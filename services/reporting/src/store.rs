@@ -121,6 +121,7 @@ async fn add(conn: &mut PgConnection, tally: &Tally) -> Result<(), sqlx::Error> 
     let mut referred = Vec::with_capacity(tally.len());
     let mut not_controlled = Vec::with_capacity(tally.len());
     let mut shadow_hits = Vec::with_capacity(tally.len());
+    let mut pnr_travellers = Vec::with_capacity(tally.len());
     for (key, counts) in tally.rows() {
         // Counting rejects events without a known domain, so every key has one.
         let Some(domain) = domain_column(key.domain) else {
@@ -138,12 +139,14 @@ async fn add(conn: &mut PgConnection, tally: &Tally) -> Result<(), sqlx::Error> 
         referred.push(counts.referred);
         not_controlled.push(counts.not_controlled);
         shadow_hits.push(counts.shadow_hits);
+        pnr_travellers.push(counts.pnr_travellers);
     }
     sqlx::query(
         "INSERT INTO daily_statistics (unit_id, day, domain, records, hits, alerts, seizures, nothing_found,
-             false_positives, referred, not_controlled, shadow_hits)
+             false_positives, referred, not_controlled, shadow_hits, pnr_travellers)
          SELECT * FROM UNNEST($1::text[], $2::date[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[],
-             $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[])
+             $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[],
+             $13::bigint[])
          ON CONFLICT (unit_id, day, domain) DO UPDATE SET
              records = daily_statistics.records + EXCLUDED.records,
              hits = daily_statistics.hits + EXCLUDED.hits,
@@ -153,7 +156,8 @@ async fn add(conn: &mut PgConnection, tally: &Tally) -> Result<(), sqlx::Error> 
              false_positives = daily_statistics.false_positives + EXCLUDED.false_positives,
              referred = daily_statistics.referred + EXCLUDED.referred,
              not_controlled = daily_statistics.not_controlled + EXCLUDED.not_controlled,
-             shadow_hits = daily_statistics.shadow_hits + EXCLUDED.shadow_hits",
+             shadow_hits = daily_statistics.shadow_hits + EXCLUDED.shadow_hits,
+             pnr_travellers = daily_statistics.pnr_travellers + EXCLUDED.pnr_travellers",
     )
     .bind(&unit_ids)
     .bind(&days)
@@ -167,6 +171,7 @@ async fn add(conn: &mut PgConnection, tally: &Tally) -> Result<(), sqlx::Error> 
     .bind(&referred)
     .bind(&not_controlled)
     .bind(&shadow_hits)
+    .bind(&pnr_travellers)
     .execute(conn)
     .await?;
     Ok(())
@@ -183,7 +188,7 @@ pub async fn daily_statistics(
 ) -> Result<Vec<DailyStatistics>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT unit_id, day, domain, records, hits, alerts, seizures, nothing_found,
-             false_positives, referred, not_controlled, shadow_hits
+             false_positives, referred, not_controlled, shadow_hits, pnr_travellers
          FROM daily_statistics
          WHERE unit_id = ANY($1) AND day BETWEEN $2 AND $3 AND ($4::text IS NULL OR domain = $4)
          ORDER BY day, unit_id, domain",
@@ -211,6 +216,7 @@ pub async fn daily_statistics(
                 referred: row.try_get("referred")?,
                 not_controlled: row.try_get("not_controlled")?,
                 shadow_hits: row.try_get("shadow_hits")?,
+                pnr_travellers: row.try_get("pnr_travellers")?,
             })
         })
         .collect()
@@ -230,8 +236,8 @@ mod tests {
         units::UnitDirectory,
     };
     use gatehouse_proto::v1::{
-        Alert, AlertRaised, ApiReport, ApiReportAccepted, Assessment, Flight, Hit, RiskAssessed,
-        Traveller,
+        Alert, AlertRaised, ApiReport, ApiReportAccepted, Assessment, Flight, Hit, Pnr,
+        PnrAccepted, PnrTraveller, RiskAssessed, Traveller,
     };
 
     use super::*;
@@ -272,7 +278,7 @@ mod tests {
     }
 
     /// Counts a report delivered three times (twice in one batch), two assessments of one
-    /// traveller and one of another, and an alert.
+    /// traveller and one of another, an alert, and a PNR delivered twice.
     async fn count_redeliveries(url: String) -> Vec<DailyStatistics> {
         let pool = db::connect(&DatabaseConfig {
             url: Personal::new(url),
@@ -328,6 +334,25 @@ mod tests {
         let raised = delivery(&subjects::alert_raised("jaitf-sjj"), &raised);
         apply::<AlertRaised>(&pool, &units, &[raised]).await;
 
+        // A booking of two travellers, delivered twice; its travellers go to pnr_travellers.
+        let booking = PnrAccepted {
+            event_id: uuid::Uuid::now_v7().to_string(),
+            occurred_at: Some(to_timestamp(at)),
+            pnr: Some(Pnr {
+                flight: Some(Flight {
+                    arrival_airport: "SJJ".into(),
+                    ..Flight::default()
+                }),
+                travellers: vec![PnrTraveller::default(); 2],
+                ..Pnr::default()
+            }),
+            new_traveller_count: 2,
+            ..Default::default()
+        };
+        let booking = || delivery(subjects::PNR_ACCEPTED, &booking);
+        apply::<PnrAccepted>(&pool, &units, &[booking()]).await;
+        apply::<PnrAccepted>(&pool, &units, &[booking()]).await;
+
         let day = at.date_naive();
         let rows = daily_statistics(&pool, &["jaitf-sjj".into()], day, day, None)
             .await
@@ -352,6 +377,7 @@ mod tests {
                 records: 3,
                 hits: 2,
                 alerts: 1,
+                pnr_travellers: 2,
                 ..DailyStatistics::default()
             }]
         );

@@ -12,7 +12,7 @@ pub mod rules;
 pub mod screening;
 mod watchlists;
 
-use std::time::Duration;
+use std::{marker::PhantomData, time::Duration};
 
 use futures::StreamExt;
 use gatehouse_platform::{
@@ -26,10 +26,10 @@ use gatehouse_platform::{
     runtime::{RuntimeError, ServiceRuntime},
 };
 use gatehouse_proto::v1::{
-    CreateRuleRequest, CreateRuleResponse, Domain, GetRuleRequest, GetRuleResponse,
-    ListRulesRequest, ListRulesResponse, Rule, RuleDiagnostic, RuleStatus, RulesChanged,
-    SetRuleStatusRequest, SetRuleStatusResponse, UpdateRuleRequest, UpdateRuleResponse,
-    ValidateRuleRequest, ValidateRuleResponse,
+    ApiReportAccepted, CreateRuleRequest, CreateRuleResponse, Domain, GetRuleRequest,
+    GetRuleResponse, ListRulesRequest, ListRulesResponse, PnrAccepted, Rule, RuleDiagnostic,
+    RuleStatus, RulesChanged, SetRuleStatusRequest, SetRuleStatusResponse, UpdateRuleRequest,
+    UpdateRuleResponse, ValidateRuleRequest, ValidateRuleResponse,
     risk_targeting_service_server::{RiskTargetingService, RiskTargetingServiceServer},
 };
 use sqlx::PgPool;
@@ -69,11 +69,21 @@ pub async fn run(
     ));
 
     let spec = runtime.consumer_spec(durables::RISK_TARGETING_API);
-    let screening = screening::ApiScreening {
+    let screening = screening::Screening::<ApiReportAccepted> {
         pool: runtime.pool.clone(),
         relay: runtime.relay.clone(),
         rules: rule_set.clone(),
         consumer: spec.durable.name,
+        events: PhantomData,
+    };
+    runtime.spawn_consumer(spec, screening);
+    let spec = runtime.consumer_spec(durables::RISK_TARGETING_PNR);
+    let screening = screening::Screening::<PnrAccepted> {
+        pool: runtime.pool.clone(),
+        relay: runtime.relay.clone(),
+        rules: rule_set.clone(),
+        consumer: spec.durable.name,
+        events: PhantomData,
     };
     runtime.spawn_consumer(spec, screening);
 

@@ -1,20 +1,25 @@
-//! Screening of accepted API reports: every traveller against the document watchlists and the
-//! live passenger rules, published as one `RiskAssessed` event per report.
+//! Screening of accepted API reports and PNRs: every traveller against the document watchlists
+//! and the live passenger rules, published as one `RiskAssessed` event per record.
 
-use std::collections::{BTreeMap, HashMap};
+use std::{
+    borrow::Cow,
+    collections::{BTreeMap, HashMap},
+    marker::PhantomData,
+};
 
 use chrono::{NaiveDate, Utc};
 use gatehouse_matching::document::normalize_document_number;
 use gatehouse_platform::{
-    bus::{OutboundEvent, subjects},
+    bus::{Event, OutboundEvent, subjects},
     consumer::{BatchHandler, Delivery, HandlerError, Rejected, decode_batch},
     events::{from_timestamp, new_event_id, now_timestamp},
     inbox,
     outbox::{Relay, enqueue},
 };
 use gatehouse_proto::v1::{
-    ApiReportAccepted, Assessment, Domain, Flight, Hit, HitKind, RiskAssessed, Severity, Subject,
-    TravelDocument, Traveller, TravellerSummary, subject,
+    ApiReportAccepted, Assessment, Domain, Flight, Hit, HitKind, PnrAccepted, PnrPassengerType,
+    RiskAssessed, Severity, Subject, TravelDocument, Traveller, TravellerRole, TravellerSummary,
+    subject,
 };
 use gatehouse_rules::{Evaluation, Fact, PassengerFacts};
 use prost::Message;
@@ -47,28 +52,149 @@ pub fn watchlist_weight(severity: Severity) -> f64 {
 /// Rule evaluations (documents × rules) a batch may take on an async worker.
 const INLINE_EVALUATIONS: usize = 1_000;
 
-/// Applies `ApiReportAccepted` events from the INTAKE stream, a batch at a time.
-pub struct ApiScreening {
+/// What screening reads of an accepted record: the flight and its travellers.
+pub struct Passengers<'a> {
+    pub event_id: &'a str,
+    pub occurred_at: Option<&'a prost_types::Timestamp>,
+    /// API report or PNR id.
+    pub record_id: &'a str,
+    /// Stable id of the flight; empty for a PNR (its booking is the record).
+    pub flight_id: &'a str,
+    pub version: u32,
+    pub flight: &'a Flight,
+    pub travellers: Cow<'a, [Traveller]>,
+    pub traveller_ids: &'a [String],
+    /// Same order as `travellers`: the dedupe key of each traveller's assessment (and alert).
+    pub traveller_keys: Cow<'a, [String]>,
+}
+
+/// An intake event whose travellers are screened.
+pub trait Screened: Event + 'static {
+    fn passengers(&self) -> Result<Passengers<'_>, String>;
+}
+
+impl Screened for ApiReportAccepted {
+    fn passengers(&self) -> Result<Passengers<'_>, String> {
+        let report = self
+            .report
+            .as_ref()
+            .ok_or_else(|| "ApiReportAccepted without report".to_owned())?;
+        Ok(Passengers {
+            event_id: &self.event_id,
+            occurred_at: self.occurred_at.as_ref(),
+            record_id: &self.report_id,
+            flight_id: &self.flight_id,
+            version: self.version,
+            flight: report
+                .flight
+                .as_ref()
+                .ok_or_else(|| "ApiReportAccepted without flight".to_owned())?,
+            travellers: Cow::Borrowed(&report.travellers),
+            traveller_ids: &self.traveller_ids,
+            traveller_keys: Cow::Borrowed(&self.traveller_keys),
+        })
+    }
+}
+
+impl Screened for PnrAccepted {
+    /// A PNR's travellers as the API would list them: names, the API data of SSR DOCS, and the
+    /// booking's record locator.
+    fn passengers(&self) -> Result<Passengers<'_>, String> {
+        let pnr = self
+            .pnr
+            .as_ref()
+            .ok_or_else(|| "PnrAccepted without pnr".to_owned())?;
+        let travellers = pnr
+            .travellers
+            .iter()
+            .map(|t| Traveller {
+                traveller_ref: t.traveller_ref.clone(),
+                role: TravellerRole::Passenger as i32,
+                surname: t.surname.clone(),
+                given_names: t.given_names.clone(),
+                date_of_birth: t.date_of_birth.clone(),
+                sex: t.sex,
+                nationality: t.nationality.clone(),
+                country_of_residence: t.country_of_residence.clone(),
+                place_of_birth: t.place_of_birth.clone(),
+                documents: t.documents.clone(),
+                record_locator: pnr.record_locator.clone(),
+                // An infant on a lap has no seat of its own; the rest is on the itinerary.
+                seat: if t.passenger_type == PnrPassengerType::Infant as i32 {
+                    String::new()
+                } else {
+                    pnr.traveller_segments
+                        .iter()
+                        .find(|s| s.traveller_ref == t.traveller_ref && !s.seat.is_empty())
+                        .map(|s| s.seat.clone())
+                        .unwrap_or_default()
+                },
+                ..Default::default()
+            })
+            .collect();
+        let flight = pnr
+            .flight
+            .as_ref()
+            .ok_or_else(|| "PnrAccepted without flight".to_owned())?;
+        // A booking's traveller key is the same on every flight it is pushed for; an alert is
+        // about one flight, so the key is scoped to the flight the push is for.
+        let traveller_keys = self
+            .traveller_keys
+            .iter()
+            .map(|key| {
+                format!(
+                    "pnr/{}{}/{}/{key}",
+                    flight.carrier, flight.number, flight.departure_date
+                )
+            })
+            .collect();
+        Ok(Passengers {
+            event_id: &self.event_id,
+            occurred_at: self.occurred_at.as_ref(),
+            record_id: &self.pnr_id,
+            flight_id: "",
+            version: self.version,
+            flight,
+            travellers: Cow::Owned(travellers),
+            traveller_ids: &self.traveller_ids,
+            traveller_keys: Cow::Owned(traveller_keys),
+        })
+    }
+}
+
+/// Applies accepted records (`E`: API reports or PNRs) from the INTAKE stream, a batch at a time.
+pub struct Screening<E> {
     pub pool: PgPool,
     pub relay: Relay,
     pub rules: RuleSet,
     pub consumer: &'static str,
+    pub events: PhantomData<fn() -> E>,
 }
 
-impl BatchHandler for ApiScreening {
+impl<E: Screened> BatchHandler for Screening<E> {
     async fn apply(&self, batch: &[Delivery]) -> Result<Vec<Rejected>, HandlerError> {
-        let (events, mut rejected) = decode_batch::<ApiReportAccepted>(batch);
+        let (decoded, mut rejected) = decode_batch::<E>(batch);
+        let mut events = Vec::with_capacity(decoded.len());
+        let mut numbers: Vec<String> = Vec::new();
+        for (index, event) in decoded {
+            match event.passengers() {
+                Ok(passengers) => {
+                    numbers.extend(
+                        passengers
+                            .travellers
+                            .iter()
+                            .flat_map(|t| &t.documents)
+                            .filter_map(|d| normalize_document_number(&d.number)),
+                    );
+                    events.push((index, event));
+                }
+                Err(reason) => rejected.push(Rejected { index, reason }),
+            }
+        }
         if events.is_empty() {
             return Ok(rejected);
         }
         let started = std::time::Instant::now();
-        let numbers: Vec<String> = events
-            .iter()
-            .filter_map(|(_, e)| e.report.as_ref())
-            .flat_map(|r| &r.travellers)
-            .flat_map(|t| &t.documents)
-            .filter_map(|d| normalize_document_number(&d.number))
-            .collect();
         let listings = {
             let mut conn = self.pool.acquire().await?;
             find_listed_documents(&mut conn, &numbers).await?
@@ -78,7 +204,12 @@ impl BatchHandler for ApiScreening {
         let assess = move || {
             events
                 .into_iter()
-                .map(|(index, event)| (index, assess_report(&listings, &rules, &event)))
+                .map(|(index, event)| {
+                    let assessed = event
+                        .passengers()
+                        .and_then(|passengers| assess(&listings, &rules, &passengers));
+                    (index, assessed)
+                })
                 .collect::<Vec<_>>()
         };
         // Rule evaluation is CPU work: a large batch goes off the async workers so intake and
@@ -148,39 +279,29 @@ impl BatchHandler for ApiScreening {
 
 /// Screens every traveller of `event`. The result carries the travellers with hits or shadow
 /// hits only (the others are counted in `records_screened`, nothing of them leaves).
-pub fn assess_report(
+pub fn assess(
     listings: &HashMap<String, Vec<DocumentListing>>,
     rules: &[LiveRule],
-    event: &ApiReportAccepted,
+    event: &Passengers<'_>,
 ) -> Result<RiskAssessed, String> {
-    let report = event
-        .report
-        .as_ref()
-        .ok_or_else(|| "ApiReportAccepted without report".to_owned())?;
-    let flight = report
-        .flight
-        .as_ref()
-        .ok_or_else(|| "ApiReportAccepted without flight".to_owned())?;
-    if event.traveller_ids.len() != report.travellers.len() {
+    let flight = event.flight;
+    let travellers: &[Traveller] = &event.travellers;
+    if event.traveller_ids.len() != travellers.len() {
         return Err("traveller_ids do not match travellers".into());
     }
-    if !event.traveller_keys.is_empty() && event.traveller_keys.len() != report.travellers.len() {
+    if !event.traveller_keys.is_empty() && event.traveller_keys.len() != travellers.len() {
         return Err("traveller_keys do not match travellers".into());
     }
     let received = event
         .occurred_at
-        .as_ref()
         .and_then(from_timestamp)
         .unwrap_or_else(Utc::now);
     let departure = NaiveDate::parse_from_str(&flight.departure_date, "%Y-%m-%d").ok();
     let live_rules: Vec<&LiveRule> = rules.iter().filter(|r| r.in_force(received)).collect();
 
     let mut assessments = Vec::new();
-    for (position, (traveller, traveller_id)) in report
-        .travellers
-        .iter()
-        .zip(&event.traveller_ids)
-        .enumerate()
+    for (position, (traveller, traveller_id)) in
+        travellers.iter().zip(event.traveller_ids).enumerate()
     {
         let mut hits = Vec::new();
         let mut shadow_hits = Vec::new();
@@ -319,11 +440,11 @@ pub fn assess_report(
     Ok(RiskAssessed {
         event_id: new_event_id(),
         occurred_at: Some(now_timestamp()),
-        source_event_id: event.event_id.clone(),
+        source_event_id: event.event_id.to_owned(),
         domain: Domain::Passenger as i32,
         assessments,
-        records_screened: i32::try_from(report.travellers.len()).unwrap_or(i32::MAX),
-        record_id: event.report_id.clone(),
+        records_screened: i32::try_from(travellers.len()).unwrap_or(i32::MAX),
+        record_id: event.record_id.to_owned(),
     })
 }
 
@@ -489,7 +610,7 @@ fn traveller_summary(
     traveller_id: &str,
     document: Option<&TravelDocument>,
     flight: &Flight,
-    event: &ApiReportAccepted,
+    event: &Passengers<'_>,
 ) -> TravellerSummary {
     TravellerSummary {
         traveller_id: traveller_id.to_owned(),
@@ -508,8 +629,9 @@ fn traveller_summary(
         arrival_airport: flight.arrival_airport.clone(),
         departure_date: flight.departure_date.clone(),
         role: traveller.role,
-        report_id: event.report_id.clone(),
-        flight_id: event.flight_id.clone(),
+        report_id: event.record_id.to_owned(),
+        flight_id: event.flight_id.to_owned(),
+        record_locator: traveller.record_locator.clone(),
     }
 }
 

@@ -86,7 +86,7 @@ async fn next_response(
 }
 
 /// The `ApiReportAccepted` events on the sandbox's INTAKE stream once there are `count`.
-async fn accepted_events(sandbox: &Sandbox, count: u64) -> Vec<ApiReportAccepted> {
+pub(super) async fn accepted_events(sandbox: &Sandbox, count: u64) -> Vec<ApiReportAccepted> {
     let js = sandbox.jetstream().await.unwrap();
     let mut stream = js.get_stream(sandbox.stream("INTAKE")).await.unwrap();
     let deadline = tokio::time::Instant::now() + LIMIT;
@@ -118,7 +118,7 @@ async fn accepted_events(sandbox: &Sandbox, count: u64) -> Vec<ApiReportAccepted
     events
 }
 
-async fn count(pool: &sqlx::PgPool, table: &str) -> i64 {
+pub(super) async fn count(pool: &sqlx::PgPool, table: &str) -> i64 {
     sqlx::query_scalar(&format!("SELECT count(*) FROM passenger_intake.{table}"))
         .fetch_one(pool)
         .await

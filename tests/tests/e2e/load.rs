@@ -1,5 +1,6 @@
 //! End-to-end tests: load. `gatehouse load` (through its library) against a sandbox: seeding is
-//! idempotent, and a small run in each shape loses nothing and matches every alert it expects.
+//! idempotent, and a small run in each shape, and of PNRs, loses nothing and matches every alert
+//! it expects.
 //! The settle timeout only stops a broken run from hanging; nothing here asserts a duration.
 
 use std::time::Duration;
@@ -8,7 +9,7 @@ use gatehouse_cli::{
     client::ServiceUrls,
     load::{
         self, Amount, LoadPlan, Platform, Rate, TokenSource,
-        generator::Shape,
+        generator::{Kind, Shape},
         seed::{self, SeedPlan},
     },
 };
@@ -30,6 +31,7 @@ fn platform(sandbox: &Sandbox) -> Platform {
 
 fn plan(shape: Shape, records: u64, streams: u32) -> LoadPlan {
     LoadPlan {
+        kind: Kind::Api,
         shape,
         travellers_per_flight: 40,
         rate: Rate::Max,
@@ -106,7 +108,69 @@ async fn a_small_load_loses_nothing_and_every_alert_arrives_once() {
     assert_eq!(flights.alerts.matched, flights.alerts.expected);
     assert!(flights.alerts.expected >= 3, "{}", flights.render());
 
+    // PNRs on a run of their own: 300 bookings of 1-4 travellers, counted as pnr_travellers.
+    let before = pnr_travellers(&platform, &flights.units).await;
+    let pnrs = load::run(
+        &platform,
+        &LoadPlan {
+            kind: Kind::Pnr,
+            ..plan(Shape::Single, 300, 2)
+        },
+    )
+    .await
+    .unwrap();
+    assert!(pnrs.loss_check.passed, "{}", pnrs.render());
+    assert_eq!(pnrs.intake.items_accepted, 300, "{}", pnrs.render());
+    assert_eq!(pnrs.intake.items_rejected, 0, "{}", pnrs.render());
+    let travellers = pnrs.intake.records_accepted;
+    // Bookings of one to four travellers, most of one or two.
+    assert!((450..=750).contains(&travellers), "{}", pnrs.render());
+    assert!(pnrs.alerts.expected >= 10, "{}", pnrs.render());
+    assert_eq!(pnrs.alerts.matched, pnrs.alerts.expected);
+    assert_eq!(pnrs.alerts.unexpected, 0, "{}", pnrs.render());
+    assert_eq!(pnrs.alert_latency.count, pnrs.alerts.matched);
+    // The warm-up booking (one traveller per kind of hit a PNR can have and one clean: five)
+    // per airport counts too; API runs counted none.
+    let counted: i64 = pnrs.statistics.iter().map(|u| u.counted_records).sum();
+    let expected = i64::try_from(travellers).unwrap() + 3 * 5;
+    assert_eq!(counted, expected, "{}", pnrs.render());
+    assert_eq!(
+        pnr_travellers(&platform, &pnrs.units).await - before,
+        expected
+    );
+    assert_eq!(before, 0, "API traffic counts no PNR travellers");
+
     sandbox.stop().await.unwrap();
+}
+
+/// Today's PNR travellers in the statistics of `units`.
+async fn pnr_travellers(platform: &Platform, units: &[String]) -> i64 {
+    use gatehouse_platform::auth::Role;
+    use gatehouse_proto::v1::{
+        Domain, GetStatisticsRequest, reporting_service_client::ReportingServiceClient,
+    };
+    let token = platform
+        .tokens
+        .mint("load-test", "load", &[Role::Officer], units)
+        .unwrap();
+    let channel = gatehouse_cli::client::connect_authed(&platform.urls.reporting_url, &token)
+        .await
+        .unwrap();
+    let today = chrono::Utc::now().date_naive().to_string();
+    ReportingServiceClient::new(channel)
+        .get_statistics(GetStatisticsRequest {
+            unit_ids: units.to_vec(),
+            from_date: today.clone(),
+            to_date: today,
+            domain: Domain::Passenger as i32,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .days
+        .iter()
+        .map(|day| day.pnr_travellers)
+        .sum()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -1,6 +1,8 @@
-//! Synthetic API reports: flights on real routes into the run's airports, travellers with
-//! names in several scripts and documents in their state's style, and a controlled share of
+//! Synthetic API reports and PNRs: flights on real routes into the run's airports, travellers
+//! with names in several scripts and documents in their state's style, and a controlled share of
 //! watchlist and rule hits. Deterministic for a seed (and a stream number).
+
+mod booking;
 
 use std::{
     collections::HashSet,
@@ -27,8 +29,18 @@ use super::{
     documents,
     names::{NamePool, Script},
     routes::Route,
-    rules::{MIN_ORDINARY_VALIDITY_DAYS, TRIGGERS, Trigger},
+    rules::{self, MIN_ORDINARY_VALIDITY_DAYS, Trigger},
 };
+
+/// What a run sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// API reports through StreamApiReports.
+    Api,
+    /// PNRs (bookings of 1-4 travellers) through StreamPnrs.
+    Pnr,
+}
 
 /// What one item of the stream carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
@@ -43,8 +55,11 @@ pub enum Shape {
 /// Parameters of the traffic.
 #[derive(Debug, Clone)]
 pub struct TrafficConfig {
+    pub kind: Kind,
+    /// API reports only; a PNR is always one booking.
     pub shape: Shape,
-    /// Travellers per flight (per item in the flight shape, parts of a flight in the single shape).
+    /// Travellers per flight (per item in the flight shape, parts of a flight in the single shape,
+    /// seats the bookings of a flight fill for PNRs).
     pub travellers_per_flight: u32,
     /// Share of travellers holding a listed document.
     pub watchlist_hit_rate: f64,
@@ -71,10 +86,12 @@ pub struct PlannedHit {
     pub kind: HitKind,
 }
 
-/// One item to send, with what it should lead to.
+/// One item to send (a `StreamApiReportsRequest` or a `StreamPnrsRequest`), with what it should
+/// lead to.
 #[derive(Debug, Clone)]
-pub struct Item {
-    pub request: StreamApiReportsRequest,
+pub struct Item<R = StreamApiReportsRequest> {
+    pub message_id: String,
+    pub request: R,
     pub records: u32,
     pub arrival: String,
     pub hits: Vec<PlannedHit>,
@@ -103,10 +120,11 @@ pub fn listed_document(index: u64) -> ListedDocument {
 /// Flight numbers 1..=9999 per day; the serial moves to the next day after that.
 const NUMBERS_PER_DAY: u64 = 9_999;
 
-/// The flight being split into single-traveller parts.
+/// The flight being split into single-traveller parts (or filled with bookings).
 struct OpenFlight {
     flight: Flight,
     departure: NaiveDate,
+    serial: u64,
     next_part: u32,
 }
 
@@ -157,35 +175,39 @@ impl Generator {
         })
     }
 
-    /// Travellers in the next item.
-    pub fn records_per_item(&self) -> u32 {
-        match self.config.shape {
-            Shape::Single => 1,
-            Shape::Flight => self.config.travellers_per_flight,
+    /// What one item takes of a budget of records: its travellers for API reports, one for a
+    /// PNR (whose budget and rate count bookings).
+    pub fn budget_per_item(&self) -> u32 {
+        match (self.config.kind, self.config.shape) {
+            (Kind::Pnr, _) | (Kind::Api, Shape::Single) => 1,
+            (Kind::Api, Shape::Flight) => self.config.travellers_per_flight,
         }
     }
 
-    pub fn next_item(&mut self) -> Item {
+    /// Most travellers one item holds.
+    pub fn max_records_per_item(&self) -> u32 {
+        match (self.config.kind, self.config.shape) {
+            (Kind::Pnr, _) => booking::MAX_TRAVELLERS,
+            (Kind::Api, Shape::Single) => 1,
+            (Kind::Api, Shape::Flight) => self.config.travellers_per_flight,
+        }
+    }
+
+    fn message_id(&mut self) -> String {
         self.sequence += 1;
-        let message_id = format!("{}-{}-{}", self.config.run_id, self.stream, self.sequence);
+        format!("{}-{}-{}", self.config.run_id, self.stream, self.sequence)
+    }
+
+    pub fn next_item(&mut self) -> Item {
+        let message_id = self.message_id();
         let (flight, departure, part, travellers) = match self.config.shape {
             Shape::Flight => {
-                let (flight, departure) = self.new_flight();
+                let (flight, departure, _) = self.new_flight();
                 (flight, departure, None, self.config.travellers_per_flight)
             }
             Shape::Single => {
                 let parts = self.config.travellers_per_flight;
-                let open = match self.open.take() {
-                    Some(open) if open.next_part <= parts => open,
-                    _ => {
-                        let (flight, departure) = self.new_flight();
-                        OpenFlight {
-                            flight,
-                            departure,
-                            next_part: 1,
-                        }
-                    }
-                };
+                let open = self.open_flight(1);
                 let part = open.next_part;
                 let flight = open.flight.clone();
                 let departure = open.departure;
@@ -229,6 +251,7 @@ impl Generator {
         let arrival = flight.arrival_airport.clone();
         let sender = flight.carrier.clone();
         Item {
+            message_id: message_id.clone(),
             request: StreamApiReportsRequest {
                 message_id,
                 report: Some(ApiReport {
@@ -250,16 +273,8 @@ impl Generator {
     /// A report into `arrival` with one passenger per kind of hit and one ordinary passenger:
     /// sent before a run to prove that each kind alerts.
     pub fn warmup_item(&mut self, arrival: &str, kinds: &[HitKind]) -> Item {
-        self.sequence += 1;
-        let message_id = format!("{}-{}-{}", self.config.run_id, self.stream, self.sequence);
-        let routes: Vec<Route> = self
-            .routes
-            .iter()
-            .filter(|r| r.arrival == arrival)
-            .cloned()
-            .collect();
-        let route = routes.choose(&mut self.rng).cloned();
-        let (flight, departure) = self.new_flight_on(route);
+        let message_id = self.message_id();
+        let (flight, departure, _) = self.flight_into(arrival);
         let mut used = HashSet::new();
         let mut travellers = Vec::new();
         let mut hits = Vec::new();
@@ -279,6 +294,7 @@ impl Generator {
         let records = u32::try_from(travellers.len()).unwrap_or_default();
         let sender = flight.carrier.clone();
         Item {
+            message_id: message_id.clone(),
             request: StreamApiReportsRequest {
                 message_id,
                 report: Some(ApiReport {
@@ -297,12 +313,41 @@ impl Generator {
         }
     }
 
-    fn new_flight(&mut self) -> (Flight, NaiveDate) {
+    /// The open flight if it has `seats` left, else a new one.
+    fn open_flight(&mut self, seats: u32) -> OpenFlight {
+        match self.open.take() {
+            Some(open) if open.next_part + seats - 1 <= self.config.travellers_per_flight => open,
+            _ => {
+                let (flight, departure, serial) = self.new_flight();
+                OpenFlight {
+                    flight,
+                    departure,
+                    serial,
+                    next_part: 1,
+                }
+            }
+        }
+    }
+
+    /// A new flight on one of the routes into `arrival`.
+    fn flight_into(&mut self, arrival: &str) -> (Flight, NaiveDate, u64) {
+        let routes: Vec<Route> = self
+            .routes
+            .iter()
+            .filter(|r| r.arrival == arrival)
+            .cloned()
+            .collect();
+        let route = routes.choose(&mut self.rng).cloned();
+        self.new_flight_on(route)
+    }
+
+    fn new_flight(&mut self) -> (Flight, NaiveDate, u64) {
         let route = self.routes.choose(&mut self.rng).cloned();
         self.new_flight_on(route)
     }
 
-    fn new_flight_on(&mut self, route: Option<Route>) -> (Flight, NaiveDate) {
+    /// A flight, its departure date and its serial in the run.
+    fn new_flight_on(&mut self, route: Option<Route>) -> (Flight, NaiveDate, u64) {
         let serial = self.flights.fetch_add(1, Ordering::Relaxed);
         let route = route.unwrap_or_else(|| Route {
             carrier: "JU".into(),
@@ -329,7 +374,7 @@ impl Generator {
             scheduled_arrival: Some(std::time::SystemTime::from(scheduled + block).into()),
             direction: FlightDirection::Inbound as i32,
         };
-        (flight, departure)
+        (flight, departure, serial)
     }
 
     fn hit_kind(&mut self) -> Option<HitKind> {
@@ -342,7 +387,10 @@ impl Generator {
         if draw < watchlist {
             Some(HitKind::Watchlist)
         } else if draw < watchlist + self.config.rule_hit_rate {
-            TRIGGERS.choose(&mut self.rng).copied().map(HitKind::Rule)
+            rules::triggers(self.config.kind)
+                .choose(&mut self.rng)
+                .copied()
+                .map(HitKind::Rule)
         } else {
             None
         }
@@ -589,10 +637,14 @@ mod tests {
     use gatehouse_rules::{Evaluation, compile_passenger};
 
     use super::{test_support::facts, *};
-    use crate::load::{routes::RouteTable, rules};
+    use crate::load::{
+        routes::RouteTable,
+        rules::{self, TRIGGERS},
+    };
 
     fn config(shape: Shape, seed: u64) -> TrafficConfig {
         TrafficConfig {
+            kind: Kind::Api,
             shape,
             travellers_per_flight: 150,
             watchlist_hit_rate: 0.02,

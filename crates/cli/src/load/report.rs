@@ -5,7 +5,10 @@ use std::{fmt::Write as _, time::Duration};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use super::{generator::Shape, routes::RouteSource};
+use super::{
+    generator::{Kind, Shape},
+    routes::RouteSource,
+};
 
 /// Latencies are recorded in microseconds, from 1 µs to an hour, to three significant digits.
 pub fn new_histogram() -> Result<Histogram<u64>, hdrhistogram::CreationError> {
@@ -45,7 +48,8 @@ impl LatencySummary {
     }
 }
 
-/// Records and hits of one unit: what the run expected reporting to count and what it counted.
+/// Records (API travellers, or PNR travellers for PNR traffic) and hits of one unit: what the run
+/// expected reporting to count and what it counted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct UnitStatistics {
     pub unit_id: String,
@@ -110,7 +114,11 @@ pub struct IntakeCounts {
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadReport {
     pub run_id: String,
+    /// API reports or PNRs; for PNRs, records are the PNRs' travellers and items the PNRs.
+    pub kind: Kind,
+    /// API reports only.
     pub shape: Shape,
+    /// 0 for PNRs, whose bookings hold 1 to 4 travellers each.
     pub travellers_per_item: u32,
     /// `max` (closed loop) or the target records/s (open loop).
     pub rate: String,
@@ -123,10 +131,13 @@ pub struct LoadReport {
     /// From the first item sent to the last acknowledgement.
     pub submit_seconds: f64,
     pub submitted_records_per_second: f64,
+    /// Items (API reports or PNRs) accepted per second.
+    pub submitted_items_per_second: f64,
     /// From the first item sent until every expected alert arrived and the statistics counted
     /// every record; absent when that never happened within the settle timeout.
     pub end_to_end_seconds: Option<f64>,
     pub end_to_end_records_per_second: Option<f64>,
+    pub end_to_end_items_per_second: Option<f64>,
     /// Item sent → its result on the response stream.
     pub ack_latency: LatencySummary,
     /// Intake acknowledgement of an item → each of its alerts on SubscribeAlerts.
@@ -240,17 +251,19 @@ impl LoadReport {
     /// The report for people: one block, aligned.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        let items = match (self.kind, self.shape) {
+            (Kind::Pnr, _) => "PNRs of 1-4 travellers".to_owned(),
+            (Kind::Api, Shape::Single) => {
+                format!("single items of {} traveller(s)", self.travellers_per_item)
+            }
+            (Kind::Api, Shape::Flight) => {
+                format!("flight items of {} traveller(s)", self.travellers_per_item)
+            }
+        };
         let _ = writeln!(
             out,
-            "load {} · {} items of {} traveller(s) · rate {} · {} stream(s)",
-            self.run_id,
-            match self.shape {
-                Shape::Single => "single",
-                Shape::Flight => "flight",
-            },
-            self.travellers_per_item,
-            self.rate,
-            self.streams
+            "load {} · {items} · rate {} · {} stream(s)",
+            self.run_id, self.rate, self.streams
         );
         let routes = match &self.routes {
             RouteSource::File(path) => format!("{} routes from {path}", self.route_count),
@@ -275,12 +288,19 @@ impl LoadReport {
         );
         let _ = writeln!(
             out,
-            "  submitted   {:.0} records/s over {:.1} s",
-            self.submitted_records_per_second, self.submit_seconds
+            "  submitted   {:.0} records/s ({:.0} items/s) over {:.1} s",
+            self.submitted_records_per_second, self.submitted_items_per_second, self.submit_seconds
         );
-        match (self.end_to_end_records_per_second, self.end_to_end_seconds) {
-            (Some(rate), Some(seconds)) => {
-                let _ = writeln!(out, "  end to end  {rate:.0} records/s over {seconds:.1} s");
+        match (
+            self.end_to_end_records_per_second,
+            self.end_to_end_items_per_second,
+            self.end_to_end_seconds,
+        ) {
+            (Some(rate), Some(items), Some(seconds)) => {
+                let _ = writeln!(
+                    out,
+                    "  end to end  {rate:.0} records/s ({items:.0} items/s) over {seconds:.1} s"
+                );
             }
             _ => {
                 let _ = writeln!(out, "  end to end  not complete within the settle timeout");
@@ -313,10 +333,14 @@ impl LoadReport {
             a.duplicates_by_subject,
             a.unexpected
         );
+        let records = match self.kind {
+            Kind::Api => "records",
+            Kind::Pnr => "pnr_travellers",
+        };
         for unit in &self.statistics {
             let _ = writeln!(
                 out,
-                "  statistics  {}: records {} of {} · hits {} of {}",
+                "  statistics  {}: {records} {} of {} · hits {} of {}",
                 unit.unit_id,
                 unit.counted_records,
                 unit.expected_records,

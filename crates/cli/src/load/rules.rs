@@ -42,6 +42,21 @@ pub const TRIGGERS: [Trigger; 4] = [
     Trigger::ProfiledNationality,
 ];
 
+/// The triggers whose facts a PNR carries too: its travellers are passengers, never crew.
+pub const PNR_TRIGGERS: [Trigger; 3] = [
+    Trigger::ShortValidity,
+    Trigger::ForeignPassport,
+    Trigger::ProfiledNationality,
+];
+
+/// The triggers rule-hit travellers of `kind` are built for.
+pub fn triggers(kind: super::generator::Kind) -> &'static [Trigger] {
+    match kind {
+        super::generator::Kind::Api => &TRIGGERS,
+        super::generator::Kind::Pnr => &PNR_TRIGGERS,
+    }
+}
+
 fn list(items: &[&str]) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("'{i}'")).collect();
     format!("[{}]", quoted.join(", "))

@@ -1,4 +1,5 @@
-//! Sending: the StreamApiReports streams of a run, open or closed loop, resumed when they break.
+//! Sending: the streams of a run (StreamApiReports or StreamPnrs), open or closed loop, resumed
+//! when they break.
 
 use std::{
     collections::VecDeque,
@@ -10,9 +11,7 @@ use std::{
 };
 
 use anyhow::{Result, bail};
-use gatehouse_proto::v1::{
-    StreamApiReportsRequest, passenger_intake_service_client::PassengerIntakeServiceClient,
-};
+use gatehouse_proto::v1::passenger_intake_service_client::PassengerIntakeServiceClient;
 use tokio::{sync::Semaphore, time::Instant};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
@@ -20,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::{
     generator::Generator,
     tracker::{MAX_REASONS, Pending, Shared, lock},
+    traffic::Traffic,
 };
 use crate::client::AuthChannel;
 
@@ -59,25 +59,25 @@ pub(super) const MAX_STREAM_FAILURES: u32 = 5;
 
 /// What a sender hands back when it stops: the generator (none once the budget is spent),
 /// where its schedule got to, and items it held but had not queued.
-pub(super) struct SenderState {
+pub(super) struct SenderState<R> {
     pub(super) generator: Option<Generator>,
     pub(super) scheduled: u64,
-    pub(super) held: VecDeque<Pending>,
+    pub(super) held: VecDeque<Pending<R>>,
 }
 
 /// Feeds one stream: items owed from a broken stream first, then new ones while the budget
 /// lasts, each queued (for matching its result, or resending) before it is sent.
 #[allow(clippy::too_many_arguments)] // the parts of one stream attempt
-pub(super) async fn send_items(
+pub(super) async fn send_items<T: Traffic>(
     ctx: Arc<RunContext>,
     index: u32,
-    mut state: SenderState,
-    records_per_item: u32,
-    queue: Arc<Mutex<VecDeque<Pending>>>,
+    mut state: SenderState<T::Request>,
+    budget_per_item: u32,
+    queue: Arc<Mutex<VecDeque<Pending<T::Request>>>>,
     permits: Arc<Semaphore>,
-    tx: tokio::sync::mpsc::Sender<StreamApiReportsRequest>,
+    tx: tokio::sync::mpsc::Sender<T::Request>,
     stop: CancellationToken,
-) -> SenderState {
+) -> SenderState<T::Request> {
     loop {
         let pending = if let Some(mut pending) = state.held.pop_front() {
             pending.resent = true;
@@ -86,7 +86,7 @@ pub(super) async fn send_items(
             let Some(generator) = state.generator.as_mut() else {
                 break;
             };
-            if !ctx.budget.take(records_per_item) {
+            if !ctx.budget.take(budget_per_item) {
                 state.generator = None;
                 break;
             }
@@ -103,7 +103,7 @@ pub(super) async fn send_items(
                     ctx.max_lag_micros.fetch_max(lag, Ordering::Relaxed);
                 }
             }
-            Pending::of(generator.next_item())
+            Pending::of(T::next(generator))
         };
         let permit = tokio::select! {
             () = stop.cancelled() => None,
@@ -134,14 +134,15 @@ pub(super) async fn send_items(
     state
 }
 
-/// One StreamApiReports stream: sends items, matches results, and when a stream breaks opens
-/// another and sends the unacknowledged items again (idempotent by message id).
-pub(super) async fn stream_worker(
+/// One stream: sends items, matches results, and when a stream breaks opens another and sends
+/// the unacknowledged items again (idempotent by message id).
+pub(super) async fn stream_worker<T: Traffic>(
     ctx: Arc<RunContext>,
     index: u32,
     generator: Generator,
 ) -> Result<()> {
-    let records_per_item = generator.records_per_item();
+    let budget_per_item = generator.budget_per_item();
+    let max_records = generator.max_records_per_item();
     let mut state = SenderState {
         generator: Some(generator),
         scheduled: 0,
@@ -149,26 +150,27 @@ pub(super) async fn stream_worker(
     };
     let mut failures = 0u32;
     loop {
-        let queue: Arc<Mutex<VecDeque<Pending>>> = Arc::default();
-        let permits = Arc::new(Semaphore::new(ctx.window.max(records_per_item) as usize));
-        let (tx, rx) = tokio::sync::mpsc::channel::<StreamApiReportsRequest>(256);
+        let queue: Arc<Mutex<VecDeque<Pending<T::Request>>>> = Arc::default();
+        // An item waits for its records' permits: the window must hold the largest item.
+        let permits = Arc::new(Semaphore::new(ctx.window.max(max_records) as usize));
+        let (tx, rx) = tokio::sync::mpsc::channel::<T::Request>(256);
         let stop = CancellationToken::new();
-        let sender = tokio::spawn(send_items(
+        let sender = tokio::spawn(send_items::<T>(
             ctx.clone(),
             index,
             state,
-            records_per_item,
+            budget_per_item,
             queue.clone(),
             permits.clone(),
             tx,
             stop.clone(),
         ));
-        let (acked_any, broken) = receive(&ctx, rx, &queue, &permits).await;
+        let (acked_any, broken) = receive::<T>(&ctx, rx, &queue, &permits).await;
         stop.cancel();
         state = sender
             .await
             .map_err(|e| anyhow::anyhow!("stream {index} sender failed: {e}"))?;
-        let unacked: Vec<Pending> = lock_queue(&queue).drain(..).collect();
+        let unacked: Vec<Pending<T::Request>> = lock_queue(&queue).drain(..).collect();
         let done = state.generator.is_none() && state.held.is_empty() && unacked.is_empty();
         if broken.is_none() && done {
             return Ok(());
@@ -193,9 +195,9 @@ pub(super) async fn stream_worker(
     }
 }
 
-pub(super) fn lock_queue(
-    queue: &Mutex<VecDeque<Pending>>,
-) -> std::sync::MutexGuard<'_, VecDeque<Pending>> {
+pub(super) fn lock_queue<R>(
+    queue: &Mutex<VecDeque<Pending<R>>>,
+) -> std::sync::MutexGuard<'_, VecDeque<Pending<R>>> {
     queue.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -207,39 +209,34 @@ pub(super) fn note_stream_error(tracker: &Shared, message: String) {
     }
 }
 
-pub(super) fn stream_failure(status: &tonic::Status) -> String {
-    format!(
-        "StreamApiReports: {:?}: {}",
-        status.code(),
-        status.message()
-    )
+pub(super) fn stream_failure(rpc: &str, status: &tonic::Status) -> String {
+    format!("{rpc}: {:?}: {}", status.code(), status.message())
 }
 
 /// Opens a stream over `rx` and matches its results to `queue`, releasing the window as they
 /// come. Answers whether any item was acknowledged, and why the stream broke (none when the
 /// server closed it).
-pub(super) async fn receive(
+pub(super) async fn receive<T: Traffic>(
     ctx: &RunContext,
-    rx: tokio::sync::mpsc::Receiver<StreamApiReportsRequest>,
-    queue: &Mutex<VecDeque<Pending>>,
+    rx: tokio::sync::mpsc::Receiver<T::Request>,
+    queue: &Mutex<VecDeque<Pending<T::Request>>>,
     permits: &Semaphore,
 ) -> (bool, Option<String>) {
-    let mut intake = ctx.intake.clone();
-    let mut responses = match intake.stream_api_reports(ReceiverStream::new(rx)).await {
-        Ok(response) => response.into_inner(),
-        Err(status) => return (false, Some(stream_failure(&status))),
+    let mut responses = match T::open(ctx.intake.clone(), ReceiverStream::new(rx)).await {
+        Ok(responses) => responses,
+        Err(status) => return (false, Some(stream_failure(T::RPC, &status))),
     };
     let mut acked_any = false;
     loop {
-        let message = match responses.message().await {
-            Ok(Some(message)) => message,
+        let results = match responses.message().await {
+            Ok(Some(message)) => T::results(message),
             Ok(None) => return (acked_any, None),
-            Err(status) => return (acked_any, Some(stream_failure(&status))),
+            Err(status) => return (acked_any, Some(stream_failure(T::RPC, &status))),
         };
         let at = Instant::now();
         let mut released = 0u32;
         let mut tracker = lock(&ctx.tracker);
-        for result in &message.results {
+        for result in &results {
             let pending = {
                 let mut queue = lock_queue(queue);
                 // Results come in order; a stray one is looked up rather than trusted.

@@ -6,9 +6,7 @@ use std::{
 };
 
 use anyhow::Result;
-use gatehouse_proto::v1::{
-    Alert, StreamApiReportsRequest, SubmissionResult, SubmissionStatus, subject,
-};
+use gatehouse_proto::v1::{Alert, SubmissionResult, SubmissionStatus, subject};
 use hdrhistogram::Histogram;
 use tokio::time::Instant;
 use uuid::Uuid;
@@ -25,22 +23,22 @@ pub(super) struct Expectation {
     pub(super) warmup: bool,
 }
 
-/// A sent item awaiting its result.
-pub(super) struct Pending {
+/// A sent item (of request type `R`) awaiting its result.
+pub(super) struct Pending<R> {
     pub(super) message_id: String,
     pub(super) records: u32,
     pub(super) arrival: String,
     pub(super) hits: Vec<generator::PlannedHit>,
     pub(super) sent_at: Instant,
     /// Kept to send again should the stream break before the result.
-    pub(super) request: StreamApiReportsRequest,
+    pub(super) request: R,
     pub(super) resent: bool,
 }
 
-impl Pending {
-    pub(super) fn of(item: Item) -> Self {
+impl<R> Pending<R> {
+    pub(super) fn of(item: Item<R>) -> Self {
         Self {
-            message_id: item.request.message_id.clone(),
+            message_id: item.message_id,
             records: item.records,
             arrival: item.arrival,
             hits: item.hits,
@@ -55,7 +53,7 @@ impl Pending {
 pub(super) struct Tracker {
     pub(super) units_by_airport: HashMap<String, Vec<String>>,
     pub(super) ours: HashSet<Uuid>,
-    /// Keyed by (report id, document number).
+    /// Keyed by (report id, document number); a PNR's report id is its pnr_id.
     pub(super) expected: HashMap<(Uuid, String), Expectation>,
     /// Alerts that arrived before their report's acknowledgement (or are another client's).
     pub(super) early: HashMap<Uuid, Vec<(Alert, Instant)>>,
@@ -104,10 +102,10 @@ impl Tracker {
     }
 
     /// An item stored under `report_id`, acknowledged at `at`.
-    pub(super) fn accepted(
+    pub(super) fn accepted<R>(
         &mut self,
         report_id: Uuid,
-        pending: &Pending,
+        pending: &Pending<R>,
         at: Instant,
         warmup: bool,
     ) {
@@ -154,7 +152,12 @@ impl Tracker {
         }
     }
 
-    pub(super) fn result(&mut self, pending: &Pending, result: &SubmissionResult, at: Instant) {
+    pub(super) fn result<R>(
+        &mut self,
+        pending: &Pending<R>,
+        result: &SubmissionResult,
+        at: Instant,
+    ) {
         let status =
             SubmissionStatus::try_from(result.status).unwrap_or(SubmissionStatus::Unspecified);
         let report_id = Uuid::parse_str(&result.record_id);
@@ -275,7 +278,7 @@ mod tests {
     use super::*;
     use crate::load::generator::HitKind;
 
-    fn pending(arrival: &str, hits: &[&str]) -> Pending {
+    fn pending(arrival: &str, hits: &[&str]) -> Pending<StreamApiReportsRequest> {
         Pending {
             message_id: "m-1".into(),
             records: 3,

@@ -1,0 +1,469 @@
+//! `gatehouse submit`: sends carriers' raw files to intake, one RPC per file, and reports one
+//! result per message of each interchange.
+//!
+//! Each file is submitted without a message id, so intake keys it by the UNB sender and control
+//! reference: running the command again on the same files answers `duplicate` instead of storing
+//! twice, which also makes a retry after `UNAVAILABLE` safe.
+
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use anyhow::{Context, Result, bail};
+use futures::StreamExt;
+use gatehouse_platform::{auth::Role, config::ServiceKind};
+use gatehouse_proto::v1::{
+    SubmissionResult, SubmissionStatus, SubmitPaxlstRequest, SubmitPnrgovRequest,
+    passenger_intake_service_client::PassengerIntakeServiceClient,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use tonic::{Code, Status};
+
+use crate::client::{self, AuthChannel};
+
+/// Files submitted at once (each is one RPC).
+const IN_FLIGHT: usize = 4;
+const ATTEMPTS: u32 = 5;
+/// Largest file read: the server refuses larger interchanges anyway (gRPC message limit).
+const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SubmitCommand {
+    /// UN/EDIFACT PAXLST interchanges (API passenger and crew lists) to passenger-intake.
+    Paxlst(SubmitArgs),
+    /// UN/EDIFACT PNRGOV interchanges (PNR pushes) to passenger-intake.
+    Pnrgov(SubmitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SubmitArgs {
+    /// Interchange files, one interchange each.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Print one JSON object per message instead of a progress bar and summary.
+    #[arg(long)]
+    pub json: bool,
+    /// passenger-intake gRPC URL.
+    #[arg(long, env = "GATEHOUSE_PASSENGER_INTAKE_URL", default_value_t = client::default_url(ServiceKind::PassengerIntake))]
+    pub addr: String,
+}
+
+/// The result of one message, as `--json` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageLine {
+    pub file: String,
+    /// Position of the message in the interchange, from 1; 0 when the file as a whole failed.
+    pub message: u32,
+    /// `accepted`, `duplicate`, `pending` (a part held until the other parts arrive) or
+    /// `rejected`.
+    pub status: &'static str,
+    pub record_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub travellers: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pnrs: Option<i32>,
+    pub reason: String,
+}
+
+impl MessageLine {
+    fn succeeded(&self) -> bool {
+        self.status != "rejected"
+    }
+}
+
+pub async fn run(command: &SubmitCommand) -> Result<()> {
+    let (args, kind) = match command {
+        SubmitCommand::Paxlst(args) => (args, Kind::Paxlst),
+        SubmitCommand::Pnrgov(args) => (args, Kind::Pnrgov),
+    };
+    let token = client::token_for("cli-submitter", &[Role::Submitter], &[])?;
+    let channel = client::connect_authed(&args.addr, &token).await?;
+    let intake = PassengerIntakeServiceClient::new(channel);
+    let bar = progress(args);
+    let results: Vec<Vec<MessageLine>> = futures::stream::iter(args.files.iter())
+        .map(|file| {
+            let mut intake = intake.clone();
+            let bar = bar.clone();
+            async move {
+                let lines = match kind {
+                    Kind::Paxlst => submit_paxlst_file(&mut intake, file).await,
+                    Kind::Pnrgov => submit_pnrgov_file(&mut intake, file).await,
+                };
+                bar.inc(1);
+                lines
+            }
+        })
+        // In file order, so output and summary follow the command line.
+        .buffered(IN_FLIGHT)
+        .collect()
+        .await;
+    bar.finish_and_clear();
+    let lines: Vec<MessageLine> = results.into_iter().flatten().collect();
+    if args.json {
+        for line in &lines {
+            println!("{}", serde_json::to_string(line)?);
+        }
+    } else {
+        print!("{}", summary(args.files.len(), &lines));
+    }
+    let failed = lines.iter().filter(|l| !l.succeeded()).count();
+    if failed > 0 {
+        bail!("{failed} of {} messages were not accepted", lines.len());
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Paxlst,
+    Pnrgov,
+}
+
+fn progress(args: &SubmitArgs) -> ProgressBar {
+    if args.json {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(args.files.len() as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} files")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// Submits one file and turns the answer (or the failure) into lines.
+pub async fn submit_paxlst_file(
+    intake: &mut PassengerIntakeServiceClient<AuthChannel>,
+    file: &Path,
+) -> Vec<MessageLine> {
+    let name = file.display().to_string();
+    let failed = |reason: String| {
+        vec![MessageLine {
+            file: name.clone(),
+            message: 0,
+            status: "rejected",
+            record_id: String::new(),
+            travellers: None,
+            pnrs: None,
+            reason,
+        }]
+    };
+    let edifact = match read(file) {
+        Ok(bytes) => bytes,
+        Err(error) => return failed(format!("{error:#}")),
+    };
+    let request = SubmitPaxlstRequest {
+        message_id: String::new(),
+        edifact,
+    };
+    let response = match with_retries(|| {
+        let mut intake = intake.clone();
+        let request = request.clone();
+        async move { intake.submit_paxlst(request).await }
+    })
+    .await
+    {
+        Ok(response) => response.into_inner(),
+        Err(status) => return failed(describe(&status)),
+    };
+    let envelope: Vec<String> = response
+        .warnings
+        .iter()
+        .map(|w| format!("warning: segment {} ({}): {}", w.segment, w.tag, w.reason))
+        .collect();
+    response
+        .messages
+        .into_iter()
+        .map(|message| {
+            let result = message.result.unwrap_or_default();
+            let status = match SubmissionStatus::try_from(result.status) {
+                Ok(SubmissionStatus::Accepted) => "accepted",
+                Ok(SubmissionStatus::Duplicate) => "duplicate",
+                Ok(SubmissionStatus::Pending) => "pending",
+                _ => "rejected",
+            };
+            let warnings = message
+                .warnings
+                .iter()
+                .map(|w| format!("warning: segment {} ({}): {}", w.segment, w.tag, w.reason));
+            let reason: Vec<String> = std::iter::once(result.reason)
+                .filter(|r| !r.is_empty())
+                .chain(warnings)
+                .chain(envelope.iter().cloned())
+                .collect();
+            MessageLine {
+                file: name.clone(),
+                message: message.message,
+                status,
+                record_id: result.record_id,
+                travellers: Some(result.item_count),
+                pnrs: None,
+                reason: reason.join("; "),
+            }
+        })
+        .collect()
+}
+
+/// Submits one PNRGOV file: one line per message, `pnrs` counting the PNRs stored or found as
+/// duplicates. A message is `accepted` when every PNR was stored (at least one new),
+/// `duplicate` when every PNR was seen before, else `rejected` with each refused PNR's reason.
+pub async fn submit_pnrgov_file(
+    intake: &mut PassengerIntakeServiceClient<AuthChannel>,
+    file: &Path,
+) -> Vec<MessageLine> {
+    let name = file.display().to_string();
+    let failed = |reason: String| {
+        vec![MessageLine {
+            file: name.clone(),
+            message: 0,
+            status: "rejected",
+            record_id: String::new(),
+            travellers: None,
+            pnrs: None,
+            reason,
+        }]
+    };
+    let edifact = match read(file) {
+        Ok(bytes) => bytes,
+        Err(error) => return failed(format!("{error:#}")),
+    };
+    let request = SubmitPnrgovRequest {
+        message_id: String::new(),
+        edifact,
+    };
+    let response = match with_retries(|| {
+        let mut intake = intake.clone();
+        let request = request.clone();
+        async move { intake.submit_pnrgov(request).await }
+    })
+    .await
+    {
+        Ok(response) => response.into_inner(),
+        Err(status) => return failed(describe(&status)),
+    };
+    let envelope: Vec<String> = response.warnings.iter().map(format_warning).collect();
+    response
+        .messages
+        .into_iter()
+        .map(|message| {
+            let status_of = |r: &SubmissionResult| SubmissionStatus::try_from(r.status).ok();
+            let stored = message
+                .pnrs
+                .iter()
+                .filter(|r| {
+                    matches!(
+                        status_of(r),
+                        Some(SubmissionStatus::Accepted | SubmissionStatus::Duplicate)
+                    )
+                })
+                .count();
+            let new = message
+                .pnrs
+                .iter()
+                .any(|r| status_of(r) == Some(SubmissionStatus::Accepted));
+            let status = if message.rejected.is_some() || stored < message.pnrs.len() {
+                "rejected"
+            } else if new {
+                "accepted"
+            } else if stored > 0 {
+                "duplicate"
+            } else {
+                // A message without PNRs stores nothing.
+                "rejected"
+            };
+            let refused = message
+                .rejected
+                .iter()
+                .chain(&message.pnrs)
+                .filter(|r| status_of(r) == Some(SubmissionStatus::Rejected))
+                .map(|r| format!("{}: {}", r.message_id, r.reason));
+            let empty = (message.rejected.is_none() && message.pnrs.is_empty())
+                .then(|| "the message holds no PNR".to_owned());
+            let reason: Vec<String> = refused
+                .chain(empty)
+                .chain(message.warnings.iter().map(format_warning))
+                .chain(envelope.iter().cloned())
+                .collect();
+            MessageLine {
+                file: name.clone(),
+                message: message.message,
+                status,
+                record_id: message
+                    .pnrs
+                    .iter()
+                    .find(|r| !r.record_id.is_empty())
+                    .map(|r| r.record_id.clone())
+                    .unwrap_or_default(),
+                travellers: None,
+                pnrs: Some(i32::try_from(stored).unwrap_or(i32::MAX)),
+                reason: reason.join("; "),
+            }
+        })
+        .collect()
+}
+
+fn format_warning(w: &gatehouse_proto::v1::FormatWarning) -> String {
+    format!("warning: segment {} ({}): {}", w.segment, w.tag, w.reason)
+}
+
+fn read(file: &Path) -> Result<Vec<u8>> {
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("cannot read {}", file.display()))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        bail!("{size} bytes: larger than the {MAX_FILE_BYTES} bytes an interchange may have");
+    }
+    std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
+}
+
+/// Retries what a later attempt can fix (a replica restarting, a database failover).
+async fn with_retries<T, F, Fut>(mut call: F) -> Result<T, Status>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Status>>,
+{
+    let mut delay = Duration::from_millis(200);
+    let mut attempt = 1;
+    loop {
+        match call().await {
+            Err(status)
+                if attempt < ATTEMPTS
+                    && matches!(status.code(), Code::Unavailable | Code::ResourceExhausted)
+                    && !status.message().contains("message length too large") =>
+            {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The status, with the field violations of an `INVALID_ARGUMENT`.
+fn describe(status: &Status) -> String {
+    use tonic_types::StatusExt;
+    let violations: Vec<String> = status
+        .get_details_bad_request()
+        .map(|details| {
+            details
+                .field_violations
+                .into_iter()
+                .map(|v| format!("{}: {}", v.field, v.description))
+                .collect()
+        })
+        .unwrap_or_default();
+    if violations.is_empty() {
+        format!("{:?}: {}", status.code(), status.message())
+    } else {
+        format!("{:?}: {}", status.code(), violations.join("; "))
+    }
+}
+
+/// Counts by status, then one line per message that was not accepted.
+pub fn summary(files: usize, lines: &[MessageLine]) -> String {
+    let count = |status: &str| lines.iter().filter(|l| l.status == status).count();
+    let accepted = lines.iter().filter(|l| l.status == "accepted");
+    let counted = if lines.iter().any(|l| l.pnrs.is_some()) {
+        format!("{} PNRs", accepted.filter_map(|l| l.pnrs).sum::<i32>())
+    } else {
+        format!(
+            "{} travellers",
+            accepted.filter_map(|l| l.travellers).sum::<i32>()
+        )
+    };
+    let mut out = format!(
+        "{files} files, {} messages: {} accepted ({counted}), {} duplicate, {} pending, {} rejected\n",
+        lines.len(),
+        count("accepted"),
+        count("duplicate"),
+        count("pending"),
+        count("rejected"),
+    );
+    for line in lines
+        .iter()
+        .filter(|l| l.status != "accepted" && l.status != "duplicate")
+    {
+        out.push_str(&format!(
+            "  {} message {}: {}: {}\n",
+            line.file, line.message, line.status, line.reason
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(message: u32, status: &'static str, travellers: i32, reason: &str) -> MessageLine {
+        MessageLine {
+            file: "a.edi".into(),
+            message,
+            status,
+            record_id: if status == "rejected" {
+                String::new()
+            } else {
+                format!("r{message}")
+            },
+            travellers: Some(travellers),
+            pnrs: None,
+            reason: reason.into(),
+        }
+    }
+
+    #[test]
+    fn json_lines_carry_the_contract_fields() {
+        let json = serde_json::to_value(line(2, "accepted", 8, "")).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "file": "a.edi", "message": 2, "status": "accepted",
+                "record_id": "r2", "travellers": 8, "reason": ""
+            })
+        );
+    }
+
+    #[test]
+    fn summary_counts_by_status_and_lists_what_was_not_accepted() {
+        let lines = [
+            line(1, "accepted", 8, ""),
+            line(2, "duplicate", 2, ""),
+            line(3, "pending", 0, "part 1 held"),
+            line(4, "rejected", 0, "segment 3 (BGM): missing"),
+        ];
+        assert_eq!(
+            summary(1, &lines),
+            "1 files, 4 messages: 1 accepted (8 travellers), 1 duplicate, 1 pending, 1 rejected\n  \
+             a.edi message 3: pending: part 1 held\n  \
+             a.edi message 4: rejected: segment 3 (BGM): missing\n"
+        );
+        assert!(lines[2].succeeded());
+        assert!(!lines[3].succeeded());
+    }
+
+    #[test]
+    fn pnrgov_lines_count_pnrs_instead_of_travellers() {
+        let pnrs = |message: u32, status: &'static str, pnrs: i32| MessageLine {
+            travellers: None,
+            pnrs: Some(pnrs),
+            ..line(message, status, 0, "")
+        };
+        let lines = [pnrs(1, "accepted", 3), pnrs(2, "duplicate", 2)];
+        let json = serde_json::to_value(&lines[0]).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "file": "a.edi", "message": 1, "status": "accepted",
+                "record_id": "r1", "pnrs": 3, "reason": ""
+            })
+        );
+        assert_eq!(
+            summary(1, &lines),
+            "1 files, 2 messages: 1 accepted (3 PNRs), 1 duplicate, 0 pending, 0 rejected\n"
+        );
+    }
+}
