@@ -140,40 +140,23 @@ pub async fn submit_paxlst_file(
     file: &Path,
 ) -> Vec<MessageLine> {
     let name = file.display().to_string();
-    let failed = |reason: String| {
-        vec![MessageLine {
-            file: name.clone(),
-            message: 0,
-            status: "rejected",
-            record_id: String::new(),
-            travellers: None,
-            pnrs: None,
-            reason,
-        }]
-    };
-    let edifact = match read(file) {
-        Ok(bytes) => bytes,
-        Err(error) => return failed(format!("{error:#}")),
-    };
-    let request = SubmitPaxlstRequest {
-        message_id: String::new(),
-        edifact,
-    };
-    let response = match with_retries(|| {
+    let response = match submit_file(file, |edifact| {
         let mut intake = intake.clone();
-        let request = request.clone();
-        async move { intake.submit_paxlst(request).await }
+        async move {
+            intake
+                .submit_paxlst(SubmitPaxlstRequest {
+                    message_id: String::new(),
+                    edifact,
+                })
+                .await
+        }
     })
     .await
     {
-        Ok(response) => response.into_inner(),
-        Err(status) => return failed(describe(&status)),
+        Ok(response) => response,
+        Err(failed) => return failed,
     };
-    let envelope: Vec<String> = response
-        .warnings
-        .iter()
-        .map(|w| format!("warning: segment {} ({}): {}", w.segment, w.tag, w.reason))
-        .collect();
+    let envelope: Vec<String> = response.warnings.iter().map(format_warning).collect();
     response
         .messages
         .into_iter()
@@ -185,10 +168,7 @@ pub async fn submit_paxlst_file(
                 Ok(SubmissionStatus::Pending) => "pending",
                 _ => "rejected",
             };
-            let warnings = message
-                .warnings
-                .iter()
-                .map(|w| format!("warning: segment {} ({}): {}", w.segment, w.tag, w.reason));
+            let warnings = message.warnings.iter().map(format_warning);
             let reason: Vec<String> = std::iter::once(result.reason)
                 .filter(|r| !r.is_empty())
                 .chain(warnings)
@@ -215,34 +195,21 @@ pub async fn submit_pnrgov_file(
     file: &Path,
 ) -> Vec<MessageLine> {
     let name = file.display().to_string();
-    let failed = |reason: String| {
-        vec![MessageLine {
-            file: name.clone(),
-            message: 0,
-            status: "rejected",
-            record_id: String::new(),
-            travellers: None,
-            pnrs: None,
-            reason,
-        }]
-    };
-    let edifact = match read(file) {
-        Ok(bytes) => bytes,
-        Err(error) => return failed(format!("{error:#}")),
-    };
-    let request = SubmitPnrgovRequest {
-        message_id: String::new(),
-        edifact,
-    };
-    let response = match with_retries(|| {
+    let response = match submit_file(file, |edifact| {
         let mut intake = intake.clone();
-        let request = request.clone();
-        async move { intake.submit_pnrgov(request).await }
+        async move {
+            intake
+                .submit_pnrgov(SubmitPnrgovRequest {
+                    message_id: String::new(),
+                    edifact,
+                })
+                .await
+        }
     })
     .await
     {
-        Ok(response) => response.into_inner(),
-        Err(status) => return failed(describe(&status)),
+        Ok(response) => response,
+        Err(failed) => return failed,
     };
     let envelope: Vec<String> = response.warnings.iter().map(format_warning).collect();
     response
@@ -303,6 +270,31 @@ pub async fn submit_pnrgov_file(
             }
         })
         .collect()
+}
+
+/// Reads `file` and submits its bytes with `call`, retried while the service cannot answer; the
+/// one line of a file that failed as a whole otherwise.
+async fn submit_file<R, F, Fut>(file: &Path, call: F) -> Result<R, Vec<MessageLine>>
+where
+    F: Fn(Vec<u8>) -> Fut,
+    Fut: Future<Output = Result<tonic::Response<R>, Status>>,
+{
+    let failed = |reason: String| {
+        vec![MessageLine {
+            file: file.display().to_string(),
+            message: 0,
+            status: "rejected",
+            record_id: String::new(),
+            travellers: None,
+            pnrs: None,
+            reason,
+        }]
+    };
+    let edifact = read(file).map_err(|error| failed(format!("{error:#}")))?;
+    with_retries(|| call(edifact.clone()))
+        .await
+        .map(tonic::Response::into_inner)
+        .map_err(|status| failed(describe(&status)))
 }
 
 fn format_warning(w: &gatehouse_proto::v1::FormatWarning) -> String {
