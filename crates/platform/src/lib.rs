@@ -18,6 +18,7 @@ pub mod grpc;
 pub mod inbox;
 pub mod metrics;
 pub mod outbox;
+pub mod retention;
 pub mod runtime;
 pub mod telemetry;
 pub mod units;

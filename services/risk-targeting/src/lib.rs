@@ -8,6 +8,7 @@
 //! `ImportWatchlist`, `ScreenName`, `BacktestRule`, `GetRulePublicationLog`,
 //! `GetAssessment`.
 
+pub mod retention;
 pub mod rules;
 pub mod screening;
 mod watchlists;
@@ -68,6 +69,15 @@ pub async fn run(
         runtime.shutdown.clone(),
     ));
 
+    // Assessments of PNR travellers follow the PNR's retention periods.
+    let policy = gatehouse_platform::retention::Policy::from_env()?;
+    let (pool, shutdown_sweeps) = (runtime.pool.clone(), runtime.shutdown.clone());
+    runtime.spawn(async move {
+        gatehouse_platform::retention::run_sweeps("assessments", policy, shutdown_sweeps, |now| {
+            retention::sweep(&pool, now, &policy)
+        })
+        .await;
+    });
     let spec = runtime.consumer_spec(durables::RISK_TARGETING_API);
     let screening = screening::Screening::<ApiReportAccepted> {
         pool: runtime.pool.clone(),

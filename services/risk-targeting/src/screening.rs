@@ -498,6 +498,7 @@ async fn store_assessments(
     let mut severities = Vec::new();
     let mut locations = Vec::new();
     let mut payloads = Vec::new();
+    let mut dedupe_keys = Vec::new();
     for event in assessed {
         for assessment in &event.assessments {
             ids.push(
@@ -516,16 +517,17 @@ async fn store_assessments(
             severities.push(severity_name(assessment.severity));
             locations.push(assessment.location.clone());
             payloads.push(assessment.encode_to_vec());
+            dedupe_keys.push(assessment.dedupe_key.clone());
         }
     }
     if ids.is_empty() {
         return Ok(());
     }
     sqlx::query(
-        "INSERT INTO assessments (assessment_id, source_event_id, domain, subject_id, score, severity, location, assessment)
-         SELECT a.id, a.source, 'passenger', a.subject, a.score, a.severity, a.location, a.payload
-         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[], $7::bytea[])
-              AS a(id, source, subject, score, severity, location, payload)",
+        "INSERT INTO assessments (assessment_id, source_event_id, domain, subject_id, score, severity, location, assessment, dedupe_key)
+         SELECT a.id, a.source, 'passenger', a.subject, a.score, a.severity, a.location, a.payload, a.dedupe_key
+         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[], $7::bytea[], $8::text[])
+              AS a(id, source, subject, score, severity, location, payload, dedupe_key)",
     )
     .bind(&ids)
     .bind(&sources)
@@ -534,6 +536,7 @@ async fn store_assessments(
     .bind(&severities)
     .bind(&locations)
     .bind(&payloads)
+    .bind(&dedupe_keys)
     .execute(conn)
     .await?;
     Ok(())

@@ -9,6 +9,7 @@
 
 mod cursor;
 mod raise;
+pub mod retention;
 mod store;
 mod subscribe;
 
@@ -55,6 +56,16 @@ pub async fn run(
     let feed = subscribe::ChangeFeed::start(&mut runtime, channel.clone())
         .await
         .map_err(|e| RuntimeError::Db(e.into()))?;
+
+    // Alerts about PNR travellers follow the PNR's retention periods.
+    let policy = gatehouse_platform::retention::Policy::from_env()?;
+    let (pool, shutdown_sweeps) = (runtime.pool.clone(), runtime.shutdown.clone());
+    runtime.spawn(async move {
+        gatehouse_platform::retention::run_sweeps("alerts", policy, shutdown_sweeps, |now| {
+            retention::sweep(&pool, now, &policy)
+        })
+        .await;
+    });
 
     let spec = runtime.consumer_spec(durables::UNIT_ALERTS_ASSESSED);
     let raiser = raise::AlertRaiser {

@@ -771,6 +771,82 @@ async fn a_listed_passport_in_a_pnr_raises_one_alert_updated_by_the_next_push() 
         }
         other => panic!("expected the alert updated, got {other:?}"),
     }
+
+    // The copies follow the PNR's retention: six months on, the assessments and the alert show
+    // no name, document or hit value; five years on the assessments are gone, while the alert,
+    // still open, stays masked until an officer closes it.
+    use gatehouse_platform::retention::{Policy, Swept};
+    let policy = Policy::default();
+    let now = chrono::Utc::now();
+    let targeting = sandbox.schema_database("risk_targeting").await.unwrap();
+    let alerts_db = sandbox.schema_database("unit_alerts").await.unwrap();
+    let half_year = now + chrono::TimeDelta::days(184);
+    assert_eq!(
+        gatehouse_risk_targeting::retention::sweep(&targeting, half_year, &policy)
+            .await
+            .unwrap(),
+        Swept {
+            masked: 2,
+            deleted: 0
+        }
+    );
+    assert_eq!(
+        gatehouse_unit_alerts::retention::sweep(&alerts_db, half_year, &policy)
+            .await
+            .unwrap(),
+        Swept {
+            masked: 1,
+            deleted: 0
+        }
+    );
+    let read_back = alerts
+        .get_alert(gatehouse_proto::v1::GetAlertRequest {
+            alert_id: alert.alert_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .alert
+        .unwrap();
+    let Some(gatehouse_proto::v1::subject::Subject::Traveller(masked)) =
+        read_back.subject.as_ref().and_then(|s| s.subject.as_ref())
+    else {
+        panic!("alert without traveller");
+    };
+    assert_eq!(
+        (
+            masked.surname.as_str(),
+            masked.given_names.as_str(),
+            masked.document_number.as_str()
+        ),
+        ("", "", "")
+    );
+    assert_eq!(masked.record_locator, "X7K2QP");
+    assert!(!read_back.hits.is_empty());
+    assert!(
+        read_back
+            .hits
+            .iter()
+            .all(|h| h.evidence.values().all(String::is_empty))
+    );
+    let five_years = now + chrono::TimeDelta::days(1_827);
+    assert_eq!(
+        gatehouse_risk_targeting::retention::sweep(&targeting, five_years, &policy)
+            .await
+            .unwrap(),
+        Swept {
+            masked: 0,
+            deleted: 2
+        }
+    );
+    assert_eq!(
+        gatehouse_unit_alerts::retention::sweep(&alerts_db, five_years, &policy)
+            .await
+            .unwrap(),
+        Swept::default()
+    );
+    targeting.close().await;
+    alerts_db.close().await;
     sandbox.stop().await.unwrap();
 }
 

@@ -9,13 +9,12 @@
 //!
 //! [`sweep`] takes the clock as an argument, so a test can run it years ahead.
 
-use std::time::Duration;
-
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
+use gatehouse_platform::retention::run_sweeps;
+pub use gatehouse_platform::retention::{Policy, Swept};
 use gatehouse_platform::{
     audit::{AuditEntry, audit},
     auth::{Caller, Role},
-    config::ConfigError,
     error::FieldViolations,
 };
 use gatehouse_proto::v1::{Pnr, RepersonalisePnrRequest, RepersonalisePnrResponse};
@@ -39,96 +38,9 @@ pub const MAX_AUTHORISATION_REFERENCE: usize = 100;
 /// Who may re-personalise: a supervisor of the Passenger Information Unit (admins hold every role).
 pub const REPERSONALISERS: [Role; 1] = [Role::Supervisor];
 
-/// The retention periods (configuration: `GATEHOUSE_PNR_MASK_AFTER_DAYS`,
-/// `GATEHOUSE_PNR_DELETE_AFTER_DAYS`, `GATEHOUSE_RETENTION_INTERVAL_SECS`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Policy {
-    pub mask_after: TimeDelta,
-    pub delete_after: TimeDelta,
-    /// How often the scheduled sweep runs.
-    pub interval: Duration,
-}
-
-impl Default for Policy {
-    /// Six months (183 days) and five years (1,826 days), swept hourly.
-    fn default() -> Self {
-        Self {
-            mask_after: TimeDelta::days(183),
-            delete_after: TimeDelta::days(1_826),
-            interval: Duration::from_secs(3_600),
-        }
-    }
-}
-
-impl Policy {
-    /// The policy from the environment; a value that is not a positive number, or deletion
-    /// before masking, is refused so a typo never deletes or unmasks early.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let defaults = Self::default();
-        let positive = |var: &'static str| -> Result<Option<u64>, ConfigError> {
-            match std::env::var(var) {
-                Err(_) => Ok(None),
-                Ok(value) => match value.trim().parse::<u64>() {
-                    Ok(n) if n > 0 => Ok(Some(n)),
-                    _ => Err(ConfigError::Invalid {
-                        var,
-                        reason: "must be a positive whole number".into(),
-                    }),
-                },
-            }
-        };
-        let days = |var: &'static str, default: TimeDelta| -> Result<TimeDelta, ConfigError> {
-            Ok(positive(var)?
-                .and_then(|n| i64::try_from(n).ok())
-                .map_or(default, TimeDelta::days))
-        };
-        let mask_after = days("GATEHOUSE_PNR_MASK_AFTER_DAYS", defaults.mask_after)?;
-        let delete_after = days("GATEHOUSE_PNR_DELETE_AFTER_DAYS", defaults.delete_after)?;
-        if delete_after <= mask_after {
-            return Err(ConfigError::Invalid {
-                var: "GATEHOUSE_PNR_DELETE_AFTER_DAYS",
-                reason: "must be longer than GATEHOUSE_PNR_MASK_AFTER_DAYS".into(),
-            });
-        }
-        let interval = positive("GATEHOUSE_RETENTION_INTERVAL_SECS")?
-            .map_or(defaults.interval, Duration::from_secs);
-        Ok(Self {
-            mask_after,
-            delete_after,
-            interval,
-        })
-    }
-}
-
-/// What one sweep did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Swept {
-    pub masked: u64,
-    pub deleted: u64,
-}
-
-/// Runs [`sweep`] every `policy.interval` until `shutdown`; a failed sweep is retried at the next
-/// tick (nothing is lost: what was not masked or deleted is still due).
+/// The scheduled sweep of passenger-intake.
 pub async fn run(pool: PgPool, policy: Policy, shutdown: CancellationToken) {
-    let mut ticks = tokio::time::interval(policy.interval);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            _ = ticks.tick() => {}
-        }
-        match sweep(&pool, Utc::now(), &policy).await {
-            Ok(swept) if swept != Swept::default() => {
-                tracing::info!(
-                    masked = swept.masked,
-                    deleted = swept.deleted,
-                    "pnr retention sweep"
-                );
-            }
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "pnr retention sweep failed, retrying later"),
-        }
-    }
+    run_sweeps("pnr", policy, shutdown, |now| sweep(&pool, now, &policy)).await;
 }
 
 /// Masks what is due at `now` and deletes what has expired.

@@ -1,0 +1,143 @@
+//! Retention of PNR-derived personal data (Directive (EU) 2016/681 art. 12): the periods every
+//! service applies to what it holds of a PNR, and the masking of a traveller as shown on an
+//! assessment or alert. passenger-intake masks and deletes the PNR itself; risk-targeting and
+//! unit-alerts apply the same periods to their copies.
+
+use std::{fmt::Display, time::Duration};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use gatehouse_proto::v1::{Hit, Subject, subject};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::ConfigError;
+
+/// Dedupe keys of assessments and alerts about a PNR traveller start so (risk-targeting scopes a
+/// booking's traveller key to the pushed flight: `pnr/<carrier><number>/<date>/<key>`).
+pub const PNR_SUBJECT_PREFIX: &str = "pnr/";
+
+/// The retention periods (configuration: `GATEHOUSE_PNR_MASK_AFTER_DAYS`,
+/// `GATEHOUSE_PNR_DELETE_AFTER_DAYS`, `GATEHOUSE_RETENTION_INTERVAL_SECS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    pub mask_after: TimeDelta,
+    pub delete_after: TimeDelta,
+    /// How often the scheduled sweep runs.
+    pub interval: Duration,
+}
+
+impl Default for Policy {
+    /// Six months (183 days) and five years (1,826 days), swept hourly.
+    fn default() -> Self {
+        Self {
+            mask_after: TimeDelta::days(183),
+            delete_after: TimeDelta::days(1_826),
+            interval: Duration::from_secs(3_600),
+        }
+    }
+}
+
+impl Policy {
+    /// The policy from the environment; a value that is not a positive number, or deletion
+    /// before masking, is refused so a typo never deletes or unmasks early.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let defaults = Self::default();
+        let positive = |var: &'static str| -> Result<Option<u64>, ConfigError> {
+            match std::env::var(var) {
+                Err(_) => Ok(None),
+                Ok(value) => match value.trim().parse::<u64>() {
+                    Ok(n) if n > 0 => Ok(Some(n)),
+                    _ => Err(ConfigError::Invalid {
+                        var,
+                        reason: "must be a positive whole number".into(),
+                    }),
+                },
+            }
+        };
+        let days = |var: &'static str, default: TimeDelta| -> Result<TimeDelta, ConfigError> {
+            Ok(positive(var)?
+                .and_then(|n| i64::try_from(n).ok())
+                .map_or(default, TimeDelta::days))
+        };
+        let mask_after = days("GATEHOUSE_PNR_MASK_AFTER_DAYS", defaults.mask_after)?;
+        let delete_after = days("GATEHOUSE_PNR_DELETE_AFTER_DAYS", defaults.delete_after)?;
+        if delete_after <= mask_after {
+            return Err(ConfigError::Invalid {
+                var: "GATEHOUSE_PNR_DELETE_AFTER_DAYS",
+                reason: "must be longer than GATEHOUSE_PNR_MASK_AFTER_DAYS".into(),
+            });
+        }
+        let interval = positive("GATEHOUSE_RETENTION_INTERVAL_SECS")?
+            .map_or(defaults.interval, Duration::from_secs);
+        Ok(Self {
+            mask_after,
+            delete_after,
+            interval,
+        })
+    }
+}
+
+/// Blanks what identifies the traveller of a subject: names, date of birth, nationality and
+/// document. The flight, the booking reference and the ids stay, so the record still counts.
+pub fn mask_subject(subject: &mut Option<Subject>) {
+    if let Some(subject::Subject::Traveller(traveller)) =
+        subject.as_mut().and_then(|s| s.subject.as_mut())
+    {
+        traveller.surname.clear();
+        traveller.given_names.clear();
+        traveller.date_of_birth.clear();
+        traveller.nationality.clear();
+        traveller.document_number.clear();
+        traveller.document_issuing_country.clear();
+    }
+}
+
+/// Blanks the values that made hits fire (a document number, a name); the keys stay, so an
+/// officer still reads which facts the rule tested.
+pub fn mask_hits(hits: &mut [Hit]) {
+    for hit in hits {
+        for value in hit.evidence.values_mut() {
+            value.clear();
+        }
+    }
+}
+
+/// What one sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub masked: u64,
+    pub deleted: u64,
+}
+
+/// Runs `sweep` with the clock every `policy.interval` until `shutdown`; a failed sweep is
+/// retried at the next tick (nothing is lost: what was not masked or deleted is still due).
+pub async fn run_sweeps<F, Fut, E>(
+    what: &'static str,
+    policy: Policy,
+    shutdown: CancellationToken,
+    sweep: F,
+) where
+    F: Fn(DateTime<Utc>) -> Fut,
+    Fut: Future<Output = Result<Swept, E>>,
+    E: Display,
+{
+    let mut ticks = tokio::time::interval(policy.interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = ticks.tick() => {}
+        }
+        match sweep(Utc::now()).await {
+            Ok(swept) if swept != Swept::default() => {
+                tracing::info!(
+                    what,
+                    masked = swept.masked,
+                    deleted = swept.deleted,
+                    "retention sweep"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(what, %error, "retention sweep failed, retrying later"),
+        }
+    }
+}
