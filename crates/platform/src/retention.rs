@@ -7,7 +7,10 @@ use std::{fmt::Display, time::Duration};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use gatehouse_proto::v1::{Hit, Subject, subject};
+use prost::Message;
+use sqlx::{PgPool, Row};
 use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
 use crate::config::ConfigError;
 
@@ -138,6 +141,78 @@ pub async fn run_sweeps<F, Fut, E>(
             }
             Ok(_) => {}
             Err(error) => tracing::warn!(what, %error, "retention sweep failed, retrying later"),
+        }
+    }
+}
+
+/// A table holding copies of PNR-derived records as encoded protobuf messages.
+#[derive(Debug, Clone, Copy)]
+pub struct CopyTable {
+    pub table: &'static str,
+    /// uuid primary key.
+    pub id: &'static str,
+    /// bytea column with the message.
+    pub payload: &'static str,
+    /// When the copy was made (timestamptz).
+    pub made_at: &'static str,
+}
+
+/// Rows masked in one transaction at most; a sweep repeats until none is left.
+const MASK_BATCH: i64 = 1_000;
+
+/// Masks, with `mask`, the messages of `copies` about PNR travellers (dedupe key `pnr/…`) made
+/// before `before`, and marks them `masked_at = now`; returns how many. Replicas sweeping at once
+/// share the rows (`FOR UPDATE SKIP LOCKED`).
+pub async fn mask_copies<M: Message + Default>(
+    pool: &PgPool,
+    copies: CopyTable,
+    before: DateTime<Utc>,
+    now: DateTime<Utc>,
+    mask: impl Fn(&mut M),
+) -> Result<u64, sqlx::Error> {
+    let CopyTable {
+        table,
+        id,
+        payload,
+        made_at,
+    } = copies;
+    let select = format!(
+        "SELECT {id} AS id, {payload} AS payload FROM {table}
+         WHERE dedupe_key LIKE '{PNR_SUBJECT_PREFIX}%' AND masked_at IS NULL AND {made_at} < $1
+         ORDER BY {made_at} LIMIT $2 FOR UPDATE SKIP LOCKED"
+    );
+    let update = format!(
+        "UPDATE {table} t SET {payload} = m.payload, masked_at = $3
+         FROM UNNEST($1::uuid[], $2::bytea[]) AS m(id, payload) WHERE t.{id} = m.id"
+    );
+    let mut masked = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        let due = sqlx::query(&select)
+            .bind(before)
+            .bind(MASK_BATCH)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut ids = Vec::with_capacity(due.len());
+        let mut payloads = Vec::with_capacity(due.len());
+        for row in &due {
+            let bytes: Vec<u8> = row.try_get("payload")?;
+            let mut message =
+                M::decode(bytes.as_slice()).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            mask(&mut message);
+            ids.push(row.try_get::<Uuid, _>("id")?);
+            payloads.push(message.encode_to_vec());
+        }
+        sqlx::query(&update)
+            .bind(&ids)
+            .bind(&payloads)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        masked += u64::try_from(ids.len()).unwrap_or(u64::MAX);
+        if i64::try_from(ids.len()).unwrap_or(i64::MAX) < MASK_BATCH {
+            return Ok(masked);
         }
     }
 }

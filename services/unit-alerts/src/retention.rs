@@ -4,14 +4,19 @@
 //! being worked stays, masked, until an officer closes it: nothing closes itself).
 
 use chrono::{DateTime, Utc};
-use gatehouse_platform::retention::{PNR_SUBJECT_PREFIX, Policy, Swept, mask_hits, mask_subject};
+use gatehouse_platform::retention::{
+    CopyTable, PNR_SUBJECT_PREFIX, Policy, Swept, mask_copies, mask_hits, mask_subject,
+};
 use gatehouse_proto::v1::Alert;
-use prost::Message;
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use uuid::Uuid;
 
-/// Alerts masked in one transaction at most; a sweep repeats until none is left.
-const BATCH: i64 = 1_000;
+const ALERTS: CopyTable = CopyTable {
+    table: "alerts",
+    id: "alert_id",
+    payload: "raised",
+    made_at: "raised_at",
+};
 
 pub async fn sweep(
     pool: &PgPool,
@@ -19,46 +24,20 @@ pub async fn sweep(
     policy: &Policy,
 ) -> Result<Swept, sqlx::Error> {
     let pattern = format!("{PNR_SUBJECT_PREFIX}%");
-    let mut swept = Swept::default();
-    loop {
-        let mut tx = pool.begin().await?;
-        let due = sqlx::query(
-            "SELECT alert_id, raised FROM alerts
-             WHERE dedupe_key LIKE $1 AND masked_at IS NULL AND raised_at < $2
-             ORDER BY raised_at LIMIT $3 FOR UPDATE SKIP LOCKED",
+    let mut swept = Swept {
+        masked: mask_copies(
+            pool,
+            ALERTS,
+            now - policy.mask_after,
+            now,
+            |a: &mut Alert| {
+                mask_subject(&mut a.subject);
+                mask_hits(&mut a.hits);
+            },
         )
-        .bind(&pattern)
-        .bind(now - policy.mask_after)
-        .bind(BATCH)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut ids = Vec::with_capacity(due.len());
-        let mut masked = Vec::with_capacity(due.len());
-        for row in &due {
-            let bytes: Vec<u8> = row.try_get("raised")?;
-            let mut alert =
-                Alert::decode(bytes.as_slice()).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-            mask_subject(&mut alert.subject);
-            mask_hits(&mut alert.hits);
-            ids.push(row.try_get::<Uuid, _>("alert_id")?);
-            masked.push(alert.encode_to_vec());
-        }
-        sqlx::query(
-            "UPDATE alerts a SET raised = m.raised, masked_at = $3
-             FROM UNNEST($1::uuid[], $2::bytea[]) AS m(id, raised)
-             WHERE a.alert_id = m.id",
-        )
-        .bind(&ids)
-        .bind(&masked)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        swept.masked += u64::try_from(ids.len()).unwrap_or(u64::MAX);
-        if i64::try_from(ids.len()).unwrap_or(i64::MAX) < BATCH {
-            break;
-        }
-    }
+        .await?,
+        deleted: 0,
+    };
     let mut tx = pool.begin().await?;
     let expired: Vec<Uuid> = sqlx::query_scalar(
         "SELECT alert_id FROM alerts

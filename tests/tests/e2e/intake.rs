@@ -87,6 +87,16 @@ async fn next_response(
 
 /// The `ApiReportAccepted` events on the sandbox's INTAKE stream once there are `count`.
 pub(super) async fn accepted_events(sandbox: &Sandbox, count: u64) -> Vec<ApiReportAccepted> {
+    intake_events(sandbox, count, "gatehouse.passenger.api.accepted").await
+}
+
+/// The events on the sandbox's INTAKE stream once there are `count` (no more), every one on
+/// `subject`.
+pub(super) async fn intake_events<E: Message + Default>(
+    sandbox: &Sandbox,
+    count: u64,
+    subject: &str,
+) -> Vec<E> {
     let js = sandbox.jetstream().await.unwrap();
     let mut stream = js.get_stream(sandbox.stream("INTAKE")).await.unwrap();
     let deadline = tokio::time::Instant::now() + LIMIT;
@@ -105,14 +115,8 @@ pub(super) async fn accepted_events(sandbox: &Sandbox, count: u64) -> Vec<ApiRep
     let mut events = Vec::new();
     for sequence in state.first_sequence..=state.last_sequence {
         let message = stream.get_raw_message(sequence).await.unwrap();
-        assert!(
-            message
-                .subject
-                .ends_with("gatehouse.passenger.api.accepted"),
-            "{}",
-            message.subject
-        );
-        events.push(ApiReportAccepted::decode(message.payload).unwrap());
+        assert!(message.subject.ends_with(subject), "{}", message.subject);
+        events.push(E::decode(message.payload).unwrap());
     }
     assert_eq!(events.len() as u64, count, "more events than expected");
     events
