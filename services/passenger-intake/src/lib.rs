@@ -22,6 +22,7 @@ pub use pnr::retention;
 mod read;
 mod store;
 mod stream;
+mod times;
 pub mod validate;
 mod warnings;
 

@@ -25,6 +25,7 @@ use uuid::Uuid;
 use crate::{
     IntakeError, PassengerIntake, batch,
     interchange::{self, LENIENT, number},
+    times,
     validate::{self, Limits, ValidReport},
 };
 
@@ -424,10 +425,9 @@ fn to_report(header: &InterchangeHeader, message: &PaxlstMessage) -> (ApiReport,
             .and_then(|s| s.scheduled)
             .map(|at| at.date().format("%Y-%m-%d").to_string())
             .unwrap_or_default(),
-        // DTM times are local to each airport; without the airports' time zones they are kept
-        // out of the instants rather than guessed.
-        scheduled_departure: None,
-        scheduled_arrival: None,
+        // DTM times are local to each airport.
+        scheduled_departure: departure.and_then(|s| times::at_airport(&s.airport, s.scheduled?)),
+        scheduled_arrival: arrival.and_then(|s| times::at_airport(&s.airport, s.scheduled?)),
         direction: FlightDirection::Unspecified as i32,
     });
     let final_destination = leg

@@ -10,8 +10,8 @@
 //! # Mapping
 //!
 //! Mapped: record locator, carrier (the message flight's marketing carrier, else the booking's
-//! system), the message TVL as flight (date only: DTM times are local to airports whose time zones
-//! are not known here), creation (RCI), last change (DAT 700), sending time (UNB, as UTC), transfer
+//! system), the message TVL as flight (times local to the airports, made instants with their time
+//! zones), creation (RCI), last change (DAT 700), sending time (UNB, as UTC), transfer
 //! (MSG 22 before departure, or flight closure when the push carries departure-control data:
 //! check-ins or checked bags; MSG 141 ad hoc), sender (ORG, else UNB), reservation system,
 //! travellers (name, title, type, DOCS/DOCO/FOID documents, date of birth, sex, nationality,
@@ -410,8 +410,14 @@ impl<'a> Mapping<'a> {
                 departure_airport: flight.departure_airport.clone().unwrap_or_default(),
                 arrival_airport: flight.arrival_airport.clone().unwrap_or_default(),
                 departure_date: flight.departure_date.map(date).unwrap_or_default(),
-                scheduled_departure: None,
-                scheduled_arrival: None,
+                scheduled_departure: local_instant(
+                    flight.departure_airport.as_deref(),
+                    flight.departure(),
+                ),
+                scheduled_arrival: local_instant(
+                    flight.arrival_airport.as_deref(),
+                    flight.arrival(),
+                ),
                 direction: FlightDirection::Unspecified as i32,
             }),
             created_at: p.created.map(|s| instant(s.date_time())),
@@ -627,8 +633,8 @@ impl<'a> Mapping<'a> {
             departure_airport: from.clone(),
             arrival_airport: to.clone(),
             departure_date: f.departure_date.map(date).unwrap_or_default(),
-            scheduled_departure: None,
-            scheduled_arrival: None,
+            scheduled_departure: local_instant(Some(from.as_str()), f.departure()),
+            scheduled_arrival: local_instant(Some(to.as_str()), f.arrival()),
             booking_class: f
                 .booking_class
                 .clone()
@@ -1130,6 +1136,14 @@ fn document_type(code: Option<&str>) -> DocumentType {
 
 fn date(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
+}
+
+/// A TVL time, local to its airport, as an instant (none when the airport's zone is unknown).
+fn local_instant(
+    airport: Option<&str>,
+    local: Option<NaiveDateTime>,
+) -> Option<prost_types::Timestamp> {
+    crate::times::at_airport(airport?, local?)
 }
 
 /// PNRGOV stamps carry no zone: taken as UTC, as the UNB preparation time is.

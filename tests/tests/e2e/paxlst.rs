@@ -188,6 +188,20 @@ async fn carrier_samples_are_stored_one_report_per_message_with_their_warnings()
         ),
         ("UA", "0989", "FRA", "IAD", "2017-01-27")
     );
+    // DTM 189/232 are local times: 17:25 in Frankfurt (UTC+1), 07:10 at Dulles (UTC-5).
+    let instant = |ts: &Option<prost_types::Timestamp>| {
+        chrono::DateTime::from_timestamp(ts.as_ref().unwrap().seconds, 0)
+            .unwrap()
+            .to_rfc3339()
+    };
+    assert_eq!(
+        instant(&flight.scheduled_departure),
+        "2017-01-27T16:25:00+00:00"
+    );
+    assert_eq!(
+        instant(&flight.scheduled_arrival),
+        "2017-01-28T12:10:00+00:00"
+    );
     assert_eq!(crew.sender, "APIS*C3K");
     assert_eq!(crew.travellers.len(), 8);
     let first = &crew.travellers[0];
