@@ -213,12 +213,7 @@ impl PassengerIntakeService for PassengerIntake {
         &self,
         request: Request<GetApiReportRequest>,
     ) -> Result<Response<GetApiReportResponse>, Status> {
-        let caller = auth::caller(&request)?;
-        caller.require_any(&read::READERS)?;
-        let span = tracing::Span::current();
-        span.record("agency", caller.agency.as_str());
-        span.record("actor", caller.subject.as_str());
-        let scope = read::Scope::of(&caller, &self.units);
+        let (caller, scope) = self.reader(&request, &read::READERS)?;
         let response =
             read::get_api_report(&self.pool, &caller, &scope, request.into_inner()).await?;
         tracing::info!(report_id = %response.report_id, "api report read");
@@ -230,12 +225,7 @@ impl PassengerIntakeService for PassengerIntake {
         &self,
         request: Request<SearchTravellersRequest>,
     ) -> Result<Response<SearchTravellersResponse>, Status> {
-        let caller = auth::caller(&request)?;
-        caller.require_any(&read::READERS)?;
-        let span = tracing::Span::current();
-        span.record("agency", caller.agency.as_str());
-        span.record("actor", caller.subject.as_str());
-        let scope = read::Scope::of(&caller, &self.units);
+        let (caller, scope) = self.reader(&request, &read::READERS)?;
         let response =
             read::search_travellers(&self.pool, &caller, &scope, request.into_inner()).await?;
         tracing::info!(found = response.travellers.len(), "travellers searched");
@@ -348,12 +338,7 @@ impl PassengerIntakeService for PassengerIntake {
         &self,
         request: Request<GetPnrRequest>,
     ) -> Result<Response<GetPnrResponse>, Status> {
-        let caller = auth::caller(&request)?;
-        caller.require_any(&read::READERS)?;
-        let span = tracing::Span::current();
-        span.record("agency", caller.agency.as_str());
-        span.record("actor", caller.subject.as_str());
-        let scope = read::Scope::of(&caller, &self.units);
+        let (caller, scope) = self.reader(&request, &read::READERS)?;
         let response = pnr::get(&self.pool, &caller, &scope, request.into_inner())
             .await?
             .ok_or_else(|| Status::not_found("pnr not found"))?;
@@ -366,12 +351,7 @@ impl PassengerIntakeService for PassengerIntake {
         &self,
         request: Request<RepersonalisePnrRequest>,
     ) -> Result<Response<RepersonalisePnrResponse>, Status> {
-        let caller = auth::caller(&request)?;
-        caller.require_any(&pnr::retention::REPERSONALISERS)?;
-        let span = tracing::Span::current();
-        span.record("agency", caller.agency.as_str());
-        span.record("actor", caller.subject.as_str());
-        let scope = read::Scope::of(&caller, &self.units);
+        let (caller, scope) = self.reader(&request, &pnr::retention::REPERSONALISERS)?;
         let response =
             pnr::retention::repersonalise(&self.pool, &caller, &scope, request.into_inner())
                 .await?;
@@ -381,6 +361,22 @@ impl PassengerIntakeService for PassengerIntake {
 }
 
 impl PassengerIntake {
+    /// The caller of a personal-data read, if it holds one of `roles`, and what it may see; the
+    /// span records who reads.
+    fn reader<T>(
+        &self,
+        request: &Request<T>,
+        roles: &[Role],
+    ) -> Result<(auth::Caller, read::Scope), Status> {
+        let caller = auth::caller(request)?;
+        caller.require_any(roles)?;
+        let span = tracing::Span::current();
+        span.record("agency", caller.agency.as_str());
+        span.record("actor", caller.subject.as_str());
+        let scope = read::Scope::of(&caller, &self.units);
+        Ok((caller, scope))
+    }
+
     /// Limits of the deployment; the event limit follows the NATS server's payload limit.
     fn limits(&self) -> Limits {
         let max_payload = self.bus.client().server_info().max_payload;

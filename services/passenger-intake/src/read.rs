@@ -279,6 +279,16 @@ pub async fn search_travellers(
         Criterion::Document(number) => (None, None, None, None, None, Some(number)),
     };
     let given = given.map(|g| g.replace('%', "\\%").replace('_', "\\_"));
+    let filter = Filter {
+        agency: &caller.agency,
+        airports: scope.airports(),
+        carrier,
+        number,
+        date,
+        surname,
+        given: given.as_deref(),
+        document,
+    };
     let mut tx = pool.begin().await?;
     // Only the flights' current reports: a superseded version's travellers are history.
     let rows = sqlx::query(
@@ -297,14 +307,14 @@ pub async fn search_travellers(
          ORDER BY r.departure_date DESC, r.report_id, t.position
          LIMIT $9",
     )
-    .bind(&caller.agency)
-    .bind(scope.airports())
-    .bind(carrier)
-    .bind(number)
-    .bind(date)
-    .bind(surname)
-    .bind(given.as_deref())
-    .bind(document)
+    .bind(filter.agency)
+    .bind(filter.airports)
+    .bind(filter.carrier)
+    .bind(filter.number)
+    .bind(filter.date)
+    .bind(filter.surname)
+    .bind(filter.given)
+    .bind(filter.document)
     .bind(limit + 1)
     .fetch_all(&mut *tx)
     .await?;
@@ -345,16 +355,6 @@ pub async fn search_travellers(
     // PNR travellers fill what the API travellers left of the limit (zero still tells whether
     // there were more).
     let room = (limit - i64::try_from(found.len()).unwrap_or(limit)).max(0);
-    let filter = Filter {
-        agency: &caller.agency,
-        airports: scope.airports(),
-        carrier,
-        number,
-        date,
-        surname,
-        given: given.as_deref(),
-        document,
-    };
     let (from_pnrs, pnrs_truncated) = pnr_travellers(&mut tx, &filter, room).await?;
     let truncated = truncated || pnrs_truncated;
     found.extend(from_pnrs);
