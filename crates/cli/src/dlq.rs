@@ -339,6 +339,10 @@ struct Replayer<'a> {
     keep: bool,
     /// Original subject and event id republished in this run → stream, sequence, DLQ sequence.
     republished: HashMap<(String, String), (String, u64, u64)>,
+    /// Events whose republish the original stream dropped as a duplicate in this run → stream:
+    /// their other copies are held too, so one event gets one decision per run (a later copy
+    /// published just past the window would otherwise republish it while the first stays).
+    held: HashMap<(String, String), String>,
 }
 
 impl<'a> Replayer<'a> {
@@ -348,6 +352,7 @@ impl<'a> Replayer<'a> {
             dlq,
             keep,
             republished: HashMap::new(),
+            held: HashMap::new(),
         }
     }
 
@@ -410,6 +415,11 @@ impl<'a> Replayer<'a> {
                 copy: self.settle_copy(message.sequence).await,
             };
         }
+        if let Some(stream) = self.held.get(&key) {
+            return Outcome::InsideDuplicateWindow {
+                stream: stream.clone(),
+            };
+        }
         let ack = match self
             .bus
             .jetstream()
@@ -428,6 +438,7 @@ impl<'a> Replayer<'a> {
             Err(error) => return Outcome::Failed(format!("publishing: {error}")),
         };
         if ack.duplicate {
+            self.held.insert(key, ack.stream.clone());
             return Outcome::InsideDuplicateWindow { stream: ack.stream };
         }
         self.republished
