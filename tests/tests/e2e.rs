@@ -28,6 +28,8 @@ mod alerts;
 mod dlq;
 #[path = "e2e/intake.rs"]
 mod intake;
+#[path = "e2e/links.rs"]
+mod links;
 #[path = "e2e/load.rs"]
 mod load;
 #[path = "e2e/ops.rs"]

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::{
     IntakeError,
     event::{self, Recorded},
-    keys,
+    keys, link,
     store::{self, FlightChange, FlightKey, NewReport, StoredReport},
     validate::ValidReport,
 };
@@ -258,6 +258,36 @@ async fn write(
     let new_travellers =
         store::claim_travellers(tx, &claim_flights, &claim_keys, &claim_reports).await?;
 
+    let linking: Vec<link::ApiRecord<'_>> = new_reports
+        .iter()
+        .map(|new| link::ApiRecord {
+            report_id: new.report_id,
+            flight_id: new.flight_id,
+            version: new.version,
+            flight: link::LinkFlight::new(
+                &new.key.carrier,
+                &new.key.flight_number,
+                new.key.departure_date,
+            ),
+            travellers: new
+                .valid
+                .report
+                .travellers
+                .iter()
+                .zip(new.traveller_ids.iter().zip(&new.traveller_keys))
+                .map(
+                    |(traveller, (&traveller_id, &traveller_key))| link::Listed {
+                        traveller_id,
+                        traveller_key,
+                        traveller,
+                    },
+                )
+                .collect(),
+        })
+        .collect();
+    let mut links = link::link_reports(tx, agency, &linking).await?.into_iter();
+    drop(linking);
+
     let mut recorded = Vec::with_capacity(new_reports.len());
     let mut events = Vec::with_capacity(new_reports.len());
     for new in new_reports {
@@ -272,6 +302,7 @@ async fn write(
             new_traveller_count: new_travellers.get(&new.report_id).copied().unwrap_or(0),
             traveller_ids: new.traveller_ids,
             traveller_keys: new.traveller_keys,
+            links: link::fit(links.next().unwrap_or_default(), new.valid.link_budget),
         };
         let accepted = event::accepted(agency, new.valid, &record);
         events.push(OutboundEvent::new(subjects::API_ACCEPTED, &accepted)?);

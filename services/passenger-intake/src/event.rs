@@ -3,7 +3,7 @@
 //! large for the bus is refused at intake instead of sticking in the outbox.
 
 use gatehouse_platform::events::{new_event_id, to_timestamp};
-use gatehouse_proto::v1::ApiReportAccepted;
+use gatehouse_proto::v1::{ApiReportAccepted, TravellerLink};
 use prost::Message;
 use uuid::Uuid;
 
@@ -20,6 +20,8 @@ pub struct Recorded {
     pub traveller_ids: Vec<Uuid>,
     pub traveller_keys: Vec<Uuid>,
     pub new_traveller_count: i32,
+    /// Travellers linked to PNR travellers ([`crate::link`]), fitted to the event's budget.
+    pub links: Vec<TravellerLink>,
 }
 
 pub fn accepted(agency: &str, valid: &ValidReport, recorded: &Recorded) -> ApiReportAccepted {
@@ -44,6 +46,7 @@ pub fn accepted(agency: &str, valid: &ValidReport, recorded: &Recorded) -> ApiRe
             .collect(),
         new_traveller_count: recorded.new_traveller_count,
         warnings: valid.warnings.clone(),
+        links: recorded.links.clone(),
     }
 }
 
@@ -67,6 +70,7 @@ pub fn encoded_len_bound(agency: &str, valid: &ValidReport) -> usize {
         traveller_keys: Vec::new(),
         new_traveller_count: i32::MAX,
         warnings: valid.warnings.clone(),
+        links: Vec::new(),
     };
     let per_traveller = prost::encoding::string::encoded_len(7, &id)
         + prost::encoding::string::encoded_len(10, &id);
@@ -95,6 +99,7 @@ mod tests {
                 traveller_ids: (0..n).map(|_| Uuid::now_v7()).collect(),
                 traveller_keys: (0..n).map(|_| Uuid::now_v7()).collect(),
                 new_traveller_count: i32::try_from(n).unwrap(),
+                links: Vec::new(),
             };
             let actual = accepted("ba-ibm", &valid, &recorded).encoded_len();
             let bound = encoded_len_bound("ba-ibm", &valid);

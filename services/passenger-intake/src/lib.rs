@@ -7,13 +7,15 @@
 //! multi-part messages put together across submissions), the audited reads `GetApiReport` and
 //! `SearchTravellers`, and PNRs: `SubmitPnr` and `StreamPnrs` (every push of a booking a new
 //! version, stored in normalised tables), `SubmitPnrgov` (a raw PNRGOV interchange, one result
-//! per message and per PNR) and the audited `GetPnr`. Declared for later issues (answer
-//! `UNIMPLEMENTED`): `RepersonalisePnr`.
+//! per message and per PNR) and the audited `GetPnr`; a traveller on an API report and in a PNR of
+//! their booking is linked to one traveller (`link`); PNR retention masks and deletes on schedule,
+//! and `RepersonalisePnr` discloses a masked PNR on an approved, audited request.
 
 mod batch;
 mod event;
 mod interchange;
 mod keys;
+mod link;
 mod paxlst;
 mod pnr;
 mod pnrgov;

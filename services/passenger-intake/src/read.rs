@@ -3,7 +3,7 @@
 //! officer or supervisor only flights of their units' airports; analysts build rules for the whole
 //! agency), and writes an audit row in the transaction that reads.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use gatehouse_matching::document::normalize_document_number;
@@ -22,7 +22,7 @@ use gatehouse_proto::v1::{
 use sqlx::{PgConnection, PgPool, Row, postgres::PgRow};
 use uuid::Uuid;
 
-use crate::IntakeError;
+use crate::{IntakeError, link};
 
 /// Roles that may read travellers' personal data.
 pub const READERS: [Role; 3] = [Role::Officer, Role::Supervisor, Role::Analyst];
@@ -120,13 +120,9 @@ pub async fn get_api_report(
     };
     let (ids, travellers) = travellers(&mut tx, &[report_id]).await?;
     let travellers = travellers.into_values().next().unwrap_or_default();
-    let traveller_ids: Vec<String> = ids
-        .into_values()
-        .next()
-        .unwrap_or_default()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let ids = ids.into_values().next().unwrap_or_default();
+    let links = link::positioned(&ids, link::of_api_travellers(&mut tx, &ids).await?);
+    let traveller_ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     audit(
         &mut tx,
         AuditEntry {
@@ -164,6 +160,7 @@ pub async fn get_api_report(
         agency: row.try_get("agency")?,
         accepted_at: Some(to_timestamp(received_at)),
         traveller_ids,
+        links,
     })
 }
 
@@ -350,6 +347,7 @@ pub async fn search_travellers(
             traveller: by_id.remove(&traveller_id),
             accepted_at: Some(to_timestamp(row.try_get("received_at")?)),
             pnr_id: String::new(),
+            link_evidence: Vec::new(),
         });
     }
     // PNR travellers fill what the API travellers left of the limit (zero still tells whether
@@ -358,6 +356,7 @@ pub async fn search_travellers(
     let (from_pnrs, pnrs_truncated) = pnr_travellers(&mut tx, &filter, room).await?;
     let truncated = truncated || pnrs_truncated;
     found.extend(from_pnrs);
+    one_per_linked_traveller(&mut tx, &mut found).await?;
     audit(
         &mut tx,
         AuditEntry {
@@ -375,6 +374,54 @@ pub async fn search_travellers(
         travellers: found,
         truncated,
     })
+}
+
+/// Lists a traveller linked across an API report and a PNR once: the API traveller names both
+/// records, and the PNR traveller found too is dropped; a PNR traveller found alone names its
+/// API report.
+async fn one_per_linked_traveller(
+    conn: &mut PgConnection,
+    found: &mut Vec<TravellerFound>,
+) -> Result<(), sqlx::Error> {
+    let ids = |api: bool| -> Vec<Uuid> {
+        found
+            .iter()
+            .filter(|f| f.pnr_id.is_empty() == api)
+            .filter_map(|f| f.traveller_id.parse().ok())
+            .collect()
+    };
+    let api_links = link::of_api_travellers(conn, &ids(true)).await?;
+    let pnr_links = link::of_pnr_travellers(conn, &ids(false)).await?;
+    let mut listed: HashSet<String> = HashSet::new();
+    for f in found.iter_mut() {
+        let Ok(id) = f.traveller_id.parse::<Uuid>() else {
+            continue;
+        };
+        if let Some(link) = api_links.get(&id) {
+            f.pnr_id.clone_from(&link.pnr_id);
+            f.link_evidence.clone_from(&link.evidence);
+            listed.insert(link.pnr_traveller_id.clone());
+        }
+    }
+    found.retain_mut(|f| {
+        if !f.report_id.is_empty() {
+            return true;
+        }
+        if listed.contains(&f.traveller_id) {
+            return false;
+        }
+        if let Some(link) = f
+            .traveller_id
+            .parse()
+            .ok()
+            .and_then(|id| pnr_links.get(&id))
+        {
+            f.report_id.clone_from(&link.api_report_id);
+            f.link_evidence.clone_from(&link.evidence);
+        }
+        true
+    });
+    Ok(())
 }
 
 /// What a search compares, bound the same way for API and PNR travellers.
@@ -475,6 +522,7 @@ async fn pnr_travellers(
             traveller: Some(traveller),
             accepted_at: Some(to_timestamp(row.try_get("received_at")?)),
             pnr_id: pnr_id.to_string(),
+            link_evidence: Vec::new(),
         });
     }
     Ok((found, truncated))
@@ -506,7 +554,7 @@ fn flight(row: &PgRow) -> Result<Flight, sqlx::Error> {
 type ByReport<T> = HashMap<Uuid, Vec<T>>;
 
 /// The travellers (with documents) of `report_ids`, in report order, and their ids.
-async fn travellers(
+pub(crate) async fn travellers(
     conn: &mut PgConnection,
     report_ids: &[Uuid],
 ) -> Result<(ByReport<Uuid>, ByReport<Traveller>), sqlx::Error> {
@@ -559,7 +607,7 @@ async fn travellers(
 }
 
 /// The identity columns API and PNR travellers share.
-fn traveller(row: &PgRow) -> Result<Traveller, sqlx::Error> {
+pub(crate) fn traveller(row: &PgRow) -> Result<Traveller, sqlx::Error> {
     let sex: String = row.try_get("sex")?;
     Ok(Traveller {
         traveller_ref: row.try_get("traveller_ref")?,
@@ -575,7 +623,7 @@ fn traveller(row: &PgRow) -> Result<Traveller, sqlx::Error> {
     })
 }
 
-fn document(row: &PgRow) -> Result<TravelDocument, sqlx::Error> {
+pub(crate) fn document(row: &PgRow) -> Result<TravelDocument, sqlx::Error> {
     let kind: String = row.try_get("document_type")?;
     Ok(TravelDocument {
         r#type: DocumentType::from_str_name(&format!("DOCUMENT_TYPE_{}", kind.to_ascii_uppercase()))

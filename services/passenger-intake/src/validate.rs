@@ -56,6 +56,8 @@ pub struct ValidReport {
     pub travellers: Vec<ValidTravellerDates>,
     /// What is suspicious but stored ([`warnings::api_report`]).
     pub warnings: Vec<RecordWarning>,
+    /// Bytes the event may grow by with the travellers' links to PNRs (known only when stored).
+    pub link_budget: usize,
 }
 
 #[derive(Debug, Default)]
@@ -125,13 +127,14 @@ pub fn validate(
     v.into_result()?;
     let departure_date = departure_date.unwrap_or_default();
     let warnings = warnings::api_report(&report, departure_date, &travellers);
-    let valid = ValidReport {
+    let mut valid = ValidReport {
         message_id,
         report,
         function,
         departure_date,
         travellers,
         warnings,
+        link_budget: 0,
     };
     let size = event::encoded_len_bound(agency, &valid);
     if size > limits.max_event_bytes {
@@ -146,6 +149,7 @@ pub fn validate(
         );
         return Err(v);
     }
+    valid.link_budget = limits.max_event_bytes - size;
     Ok(valid)
 }
 

@@ -18,8 +18,8 @@ use gatehouse_platform::{
 };
 use gatehouse_proto::v1::{
     ApiReportAccepted, Assessment, Domain, Flight, Hit, HitKind, PnrAccepted, PnrPassengerType,
-    RiskAssessed, Severity, Subject, TravelDocument, Traveller, TravellerRole, TravellerSummary,
-    subject,
+    RiskAssessed, Severity, Subject, TravelDocument, Traveller, TravellerLink, TravellerRole,
+    TravellerSummary, subject,
 };
 use gatehouse_rules::{Evaluation, Fact, PassengerFacts};
 use prost::Message;
@@ -66,6 +66,96 @@ pub struct Passengers<'a> {
     pub traveller_ids: &'a [String],
     /// Same order as `travellers`: the dedupe key of each traveller's assessment (and alert).
     pub traveller_keys: Cow<'a, [String]>,
+    /// Same order as `travellers` (or empty): the traveller's link to the other record of their
+    /// booking, whose data `travellers` already holds merged in.
+    pub links: Vec<Option<&'a TravellerLink>>,
+    /// Whether the record is an API report (else a PNR).
+    pub api: bool,
+}
+
+/// One traveller out of an API traveller and the same person in a PNR: the API's data (read
+/// from the document at check-in) wins, the PNR fills what the API leaves empty, and the
+/// documents of both are screened.
+fn merged(api: &Traveller, pnr: &Traveller) -> Traveller {
+    let mut one = api.clone();
+    let fill = |field: &mut String, from: &String| {
+        if field.trim().is_empty() {
+            field.clone_from(from);
+        }
+    };
+    fill(&mut one.surname, &pnr.surname);
+    fill(&mut one.given_names, &pnr.given_names);
+    fill(&mut one.date_of_birth, &pnr.date_of_birth);
+    fill(&mut one.nationality, &pnr.nationality);
+    fill(&mut one.country_of_residence, &pnr.country_of_residence);
+    fill(&mut one.place_of_birth, &pnr.place_of_birth);
+    fill(&mut one.record_locator, &pnr.record_locator);
+    fill(&mut one.seat, &pnr.seat);
+    if one.sex == 0 {
+        one.sex = pnr.sex;
+    }
+    for document in &pnr.documents {
+        let number = normalize_document_number(&document.number);
+        let known = one
+            .documents
+            .iter()
+            .any(|d| normalize_document_number(&d.number) == number);
+        if !known {
+            one.documents.push(document.clone());
+        }
+    }
+    one
+}
+
+/// The links of a record's travellers, by position (empty when none is linked).
+fn by_position(links: &[TravellerLink], travellers: usize) -> Vec<Option<&TravellerLink>> {
+    if links.is_empty() {
+        return Vec::new();
+    }
+    let mut at: Vec<Option<&TravellerLink>> = vec![None; travellers];
+    for link in links {
+        if let Some(slot) = usize::try_from(link.position)
+            .ok()
+            .and_then(|p| at.get_mut(p))
+        {
+            *slot = Some(link);
+        }
+    }
+    at
+}
+
+/// The travellers with each linked one merged with its counterpart; `None` when none has one.
+fn with_counterparts(
+    travellers: &[Traveller],
+    links: &[Option<&TravellerLink>],
+    api: bool,
+) -> Option<Vec<Traveller>> {
+    if !links.iter().flatten().any(|l| l.counterpart.is_some()) {
+        return None;
+    }
+    Some(
+        travellers
+            .iter()
+            .enumerate()
+            .map(|(i, own)| {
+                match links
+                    .get(i)
+                    .copied()
+                    .flatten()
+                    .and_then(|l| l.counterpart.as_ref())
+                {
+                    Some(other) if api => merged(own, other),
+                    Some(other) => {
+                        // The PNR's record locator stays with it.
+                        let mut one = merged(other, own);
+                        one.record_locator.clone_from(&own.record_locator);
+                        one
+                    }
+                    None => own.clone(),
+                }
+            })
+            .collect(),
+    )
 }
 
 /// An intake event whose travellers are screened.
@@ -79,6 +169,11 @@ impl Screened for ApiReportAccepted {
             .report
             .as_ref()
             .ok_or_else(|| "ApiReportAccepted without report".to_owned())?;
+        let links = by_position(&self.links, report.travellers.len());
+        let travellers = match with_counterparts(&report.travellers, &links, true) {
+            Some(merged) => Cow::Owned(merged),
+            None => Cow::Borrowed(report.travellers.as_slice()),
+        };
         Ok(Passengers {
             event_id: &self.event_id,
             occurred_at: self.occurred_at.as_ref(),
@@ -89,9 +184,11 @@ impl Screened for ApiReportAccepted {
                 .flight
                 .as_ref()
                 .ok_or_else(|| "ApiReportAccepted without flight".to_owned())?,
-            travellers: Cow::Borrowed(&report.travellers),
+            travellers,
             traveller_ids: &self.traveller_ids,
             traveller_keys: Cow::Borrowed(&self.traveller_keys),
+            links,
+            api: true,
         })
     }
 }
@@ -104,7 +201,7 @@ impl Screened for PnrAccepted {
             .pnr
             .as_ref()
             .ok_or_else(|| "PnrAccepted without pnr".to_owned())?;
-        let travellers = pnr
+        let travellers: Vec<Traveller> = pnr
             .travellers
             .iter()
             .map(|t| Traveller {
@@ -136,6 +233,7 @@ impl Screened for PnrAccepted {
             .flight
             .as_ref()
             .ok_or_else(|| "PnrAccepted without flight".to_owned())?;
+        let links = by_position(&self.links, travellers.len());
         // A booking's traveller key is the same on every flight it is pushed for; an alert is
         // about one flight, so the key is scoped to the flight the push is for.
         let traveller_keys = self
@@ -155,9 +253,13 @@ impl Screened for PnrAccepted {
             flight_id: "",
             version: self.version,
             flight,
-            travellers: Cow::Owned(travellers),
+            travellers: Cow::Owned(
+                with_counterparts(&travellers, &links, false).unwrap_or(travellers),
+            ),
             traveller_ids: &self.traveller_ids,
             traveller_keys: Cow::Owned(traveller_keys),
+            links,
+            api: false,
         })
     }
 }
@@ -408,12 +510,16 @@ pub fn assess(
         target_units.sort();
         target_units.dedup();
         let document = matched_document.or_else(|| traveller.documents.first());
-        let dedupe_key = event
-            .traveller_keys
-            .get(position)
-            .filter(|key| !key.is_empty())
-            .cloned()
-            .unwrap_or_else(|| traveller_id.clone());
+        let link = event.links.get(position).copied().flatten();
+        let dedupe_key = match link {
+            Some(link) if !link.subject_key.is_empty() => link.subject_key.clone(),
+            _ => event
+                .traveller_keys
+                .get(position)
+                .filter(|key| !key.is_empty())
+                .cloned()
+                .unwrap_or_else(|| traveller_id.clone()),
+        };
         assessments.push(Assessment {
             assessment_id: uuid::Uuid::now_v7().to_string(),
             subject: Some(Subject {
@@ -421,7 +527,7 @@ pub fn assess(
                     traveller,
                     traveller_id,
                     document,
-                    flight,
+                    link,
                     event,
                 ))),
             }),
@@ -434,7 +540,11 @@ pub fn assess(
             occurred_on: received.date_naive().to_string(),
             assessed_at: Some(now_timestamp()),
             dedupe_key,
-            record_version: event.version,
+            // Versions of the API report and of the PNR do not compare; the link's do.
+            record_version: link.map_or(event.version, |l| l.subject_version),
+            replaces_dedupe_key: link
+                .map(|l| l.replaces_subject_key.clone())
+                .unwrap_or_default(),
         });
     }
     Ok(RiskAssessed {
@@ -612,10 +722,23 @@ fn traveller_summary(
     traveller: &Traveller,
     traveller_id: &str,
     document: Option<&TravelDocument>,
-    flight: &Flight,
+    link: Option<&TravellerLink>,
     event: &Passengers<'_>,
 ) -> TravellerSummary {
+    let flight = event.flight;
+    let (api_report_id, pnr_id) = match (event.api, link) {
+        (true, link) => (
+            event.record_id.to_owned(),
+            link.map(|l| l.pnr_id.clone()).unwrap_or_default(),
+        ),
+        (false, link) => (
+            link.map(|l| l.api_report_id.clone()).unwrap_or_default(),
+            event.record_id.to_owned(),
+        ),
+    };
     TravellerSummary {
+        api_report_id,
+        pnr_id,
         traveller_id: traveller_id.to_owned(),
         surname: traveller.surname.clone(),
         given_names: traveller.given_names.clone(),

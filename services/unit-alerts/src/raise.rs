@@ -63,6 +63,8 @@ pub struct Candidate {
     /// The record version assessed and when: a later version wins, then a later assessment of
     /// the same version (a re-screen).
     pub from: AssessedFrom,
+    /// An earlier dedupe key of the subject (`Assessment.replaces_dedupe_key`), empty if none.
+    pub replaces: String,
 }
 
 impl Candidate {
@@ -120,6 +122,7 @@ pub fn candidates(units: &UnitDirectory, event: &RiskAssessed) -> (Vec<Candidate
                     ..Default::default()
                 },
                 from,
+                replaces: assessment.replaces_dedupe_key.trim().to_owned(),
             });
         }
     }
@@ -308,7 +311,22 @@ impl BatchHandler for AlertRaiser {
             return Ok(rejected);
         }
         let keys: Vec<SubjectKey> = merged.iter().map(Candidate::key).collect();
-        store::lock_subjects(&mut tx, &keys).await?;
+        // A traveller assessed first from their API report and then, linked, with their PNR:
+        // the alerts under the API key continue under the linked key.
+        let folds: Vec<(SubjectKey, String)> = merged
+            .iter()
+            .filter(|c| !c.replaces.is_empty() && c.replaces != c.alert.dedupe_key)
+            .map(|c| {
+                (
+                    (c.replaces.clone(), c.alert.unit_id.clone()),
+                    c.alert.dedupe_key.clone(),
+                )
+            })
+            .collect();
+        let mut locked = keys.clone();
+        locked.extend(folds.iter().map(|(old, _)| old.clone()));
+        store::lock_subjects(&mut tx, &locked).await?;
+        store::fold_subjects(&mut tx, &folds).await?;
         let stored = store::subjects(&mut tx, &keys).await?;
         let plan = plan(merged, &stored);
         store::confirm(&mut tx, &plan.confirmed).await?;
@@ -440,6 +458,7 @@ mod tests {
                 ..Default::default()
             },
             from: (version, at(second)),
+            replaces: String::new(),
         }
     }
 

@@ -100,6 +100,41 @@ pub async fn lock_subjects(
     Ok(())
 }
 
+/// Moves the alerts of each `(old key, unit)` to the new key. An open alert under the old key
+/// moves only if the new key has none open (else both stay, and an officer closes one).
+pub async fn fold_subjects(
+    conn: &mut PgConnection,
+    folds: &[(SubjectKey, String)],
+) -> Result<(), sqlx::Error> {
+    if folds.is_empty() {
+        return Ok(());
+    }
+    let (mut old, mut units, mut new) = (Vec::new(), Vec::new(), Vec::new());
+    for ((old_key, unit), new_key) in folds {
+        old.push(old_key.as_str());
+        units.push(unit.as_str());
+        new.push(new_key.as_str());
+    }
+    let moved = sqlx::query(
+        "UPDATE alerts a SET dedupe_key = k.new
+         FROM UNNEST($1::text[], $2::text[], $3::text[]) AS k(old, unit, new)
+         WHERE a.dedupe_key = k.old AND a.unit_id = k.unit
+           AND (a.status = 'closed' OR NOT EXISTS (
+                 SELECT 1 FROM alerts b
+                 WHERE b.dedupe_key = k.new AND b.unit_id = k.unit AND b.status <> 'closed'))",
+    )
+    .bind(&old)
+    .bind(&units)
+    .bind(&new)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    if moved > 0 {
+        tracing::debug!(moved, "alerts continued under a linked traveller's key");
+    }
+    Ok(())
+}
+
 /// Which assessment an alert's content comes from: record version, then assessment time.
 pub type AssessedFrom = (u32, DateTime<Utc>);
 

@@ -11,12 +11,12 @@ use gatehouse_platform::{
     bus::{OutboundEvent, subjects},
     outbox::{self, Relay},
 };
-use gatehouse_proto::v1::{PnrTraveller, Traveller};
+use gatehouse_proto::v1::{PnrTraveller, Traveller, TravellerLink};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::{
-    IntakeError, keys,
+    IntakeError, keys, link,
     pnr::{
         event::{self, Recorded},
         store::{self, BookingChange, NewVersion},
@@ -216,6 +216,46 @@ async fn write(
         .collect();
     let new_travellers = store::claim_travellers(tx, &claims).await?;
 
+    // The PNR's travellers as the API lists them, to compare with the flight's API travellers.
+    let as_api: Vec<Vec<Traveller>> = versions
+        .iter()
+        .map(|new| new.valid.pnr.travellers.iter().map(api_view).collect())
+        .collect();
+    let linking: Vec<link::PnrRecord<'_>> = versions
+        .iter()
+        .zip(&as_api)
+        .filter_map(|(new, travellers)| {
+            let flight = new.valid.pnr.flight.as_ref();
+            let date = flight.and_then(|f| {
+                chrono::NaiveDate::parse_from_str(&f.departure_date, "%Y-%m-%d").ok()
+            });
+            Some(link::PnrRecord {
+                pnr_id: new.pnr_id,
+                version: new.version,
+                record_locator: &new.valid.pnr.record_locator,
+                flight: link::LinkFlight::new(&flight?.carrier, &flight?.number, date?),
+                travellers: travellers
+                    .iter()
+                    .zip(new.traveller_ids.iter().zip(&new.traveller_keys))
+                    .map(
+                        |(traveller, (&traveller_id, &traveller_key))| link::Listed {
+                            traveller_id,
+                            traveller_key,
+                            traveller,
+                        },
+                    )
+                    .collect(),
+            })
+        })
+        .collect();
+    let mut linked: HashMap<Uuid, Vec<TravellerLink>> = versions
+        .iter()
+        .filter(|new| new.valid.pnr.flight.is_some())
+        .map(|new| new.version_id)
+        .zip(link::link_pnrs(tx, agency, &linking).await?)
+        .collect();
+    drop(linking);
+
     let mut outcomes = Vec::with_capacity(versions.len());
     let mut events = Vec::with_capacity(versions.len());
     for new in versions {
@@ -229,6 +269,10 @@ async fn write(
             new_traveller_count: new_travellers.get(&new.version_id).copied().unwrap_or(0),
             traveller_ids: new.traveller_ids,
             traveller_keys: new.traveller_keys,
+            links: link::fit(
+                linked.remove(&new.version_id).unwrap_or_default(),
+                new.valid.link_budget,
+            ),
         };
         let accepted = event::accepted(agency, new.valid, &recorded);
         events.push(OutboundEvent::new(subjects::PNR_ACCEPTED, &accepted)?);
@@ -247,12 +291,20 @@ async fn write(
 /// Who a traveller is in the booking, across its versions: the API traveller key (main document,
 /// else name and date of birth) in the booking's namespace.
 fn traveller_key(pnr_id: Uuid, traveller: &PnrTraveller) -> Uuid {
-    let identity = Traveller {
+    keys::traveller_key(pnr_id, &api_view(traveller))
+}
+
+/// What a PNR traveller and an API traveller have in common: names, SSR DOCS data, documents.
+fn api_view(traveller: &PnrTraveller) -> Traveller {
+    Traveller {
         surname: traveller.surname.clone(),
         given_names: traveller.given_names.clone(),
         date_of_birth: traveller.date_of_birth.clone(),
+        sex: traveller.sex,
+        nationality: traveller.nationality.clone(),
+        country_of_residence: traveller.country_of_residence.clone(),
+        place_of_birth: traveller.place_of_birth.clone(),
         documents: traveller.documents.clone(),
         ..Default::default()
-    };
-    keys::traveller_key(pnr_id, &identity)
+    }
 }

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use gatehouse_platform::events::{new_event_id, to_timestamp};
-use gatehouse_proto::v1::PnrAccepted;
+use gatehouse_proto::v1::{PnrAccepted, TravellerLink};
 use prost::Message;
 use uuid::Uuid;
 
@@ -20,6 +20,8 @@ pub struct Recorded {
     pub traveller_ids: Vec<Uuid>,
     pub traveller_keys: Vec<Uuid>,
     pub new_traveller_count: i32,
+    /// Travellers linked to API travellers ([`crate::link`]), fitted to the event's budget.
+    pub links: Vec<TravellerLink>,
 }
 
 pub fn accepted(agency: &str, valid: &ValidPnr, recorded: &Recorded) -> PnrAccepted {
@@ -43,6 +45,7 @@ fn envelope(agency: &str, message_id: &str, recorded: &Recorded) -> PnrAccepted 
         version: recorded.version,
         traveller_keys: strings(&recorded.traveller_keys),
         new_traveller_count: recorded.new_traveller_count,
+        links: recorded.links.clone(),
     }
 }
 
@@ -58,6 +61,7 @@ pub fn encoded_len_bound(agency: &str, valid: &ValidPnr) -> usize {
         traveller_ids: vec![Uuid::max(); travellers],
         traveller_keys: vec![Uuid::max(); travellers],
         new_traveller_count: i32::MAX,
+        links: Vec::new(),
     };
     envelope(agency, &valid.message_id, &widest).encoded_len()
         + prost::encoding::message::encoded_len(6, &valid.pnr)
@@ -96,6 +100,7 @@ mod tests {
                 traveller_ids: ids(travellers),
                 traveller_keys: ids(travellers),
                 new_traveller_count: 1,
+                links: Vec::new(),
             };
             let actual = accepted("ba-ibm", &valid, &recorded).encoded_len();
             let bound = encoded_len_bound("ba-ibm", &valid);

@@ -80,7 +80,14 @@ pub async fn get(
         },
     )
     .await?;
-    let response = rebuild(&row, pnr_id, &caller.agency)?;
+    let mut response = rebuild(&row, pnr_id, &caller.agency)?;
+    let ids: Vec<Uuid> = response
+        .traveller_ids
+        .iter()
+        .filter_map(|id| id.parse().ok())
+        .collect();
+    response.links =
+        crate::link::positioned(&ids, crate::link::of_pnr_travellers(&mut tx, &ids).await?);
     tx.commit().await?;
     Ok(Some(response))
 }
@@ -288,6 +295,7 @@ pub(crate) fn rebuild(
             .map(|r| Columns(r).text("traveller_id"))
             .collect(),
         version: u32::try_from(version).unwrap_or_default(),
+        links: Vec::new(),
     })
 }
 

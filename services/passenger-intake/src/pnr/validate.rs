@@ -51,6 +51,8 @@ pub const MAX_FREE_TEXT: usize = 512;
 pub struct ValidPnr {
     pub message_id: String,
     pub pnr: Pnr,
+    /// Bytes the event may grow by with the travellers' links to API reports.
+    pub link_budget: usize,
 }
 
 /// Validates a PNR submitted by `agency` (which its event carries, so it counts towards the
@@ -84,7 +86,11 @@ pub fn validate(
     }
     check_pnr(&mut pnr, &mut Element::new("pnr", &mut v));
     v.into_result()?;
-    let valid = ValidPnr { message_id, pnr };
+    let mut valid = ValidPnr {
+        message_id,
+        pnr,
+        link_budget: 0,
+    };
     let size = event::encoded_len_bound(agency, &valid);
     if size > limits.max_event_bytes {
         let mut v = FieldViolations::new();
@@ -97,6 +103,7 @@ pub fn validate(
         );
         return Err(v);
     }
+    valid.link_budget = limits.max_event_bytes - size;
     Ok(valid)
 }
 
