@@ -670,25 +670,7 @@ async fn pnr_travellers(
         .iter()
         .map(|r| r.try_get("version_id"))
         .collect::<Result<_, _>>()?;
-    let documents = sqlx::query(
-        "SELECT version_id, traveller_ordinal, document_type, number, issuing_country, expiry_date,
-                issue_date
-         FROM pnr_documents WHERE version_id = ANY($1)
-         ORDER BY version_id, traveller_ordinal, ordinal",
-    )
-    .bind(&version_ids)
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut documents_of: HashMap<(Uuid, i32), Vec<_>> = HashMap::new();
-    for row in &documents {
-        documents_of
-            .entry((
-                row.try_get("version_id")?,
-                row.try_get("traveller_ordinal")?,
-            ))
-            .or_default()
-            .push(read::document(row)?);
-    }
+    let mut documents_of = read::pnr_documents(tx, &version_ids).await?;
     let mut by_flight: HashMap<LinkFlight, Vec<Stored>> = HashMap::new();
     for row in rows {
         let record_locator: String = row.try_get("record_locator")?;

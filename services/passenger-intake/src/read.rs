@@ -487,24 +487,7 @@ async fn pnr_travellers(
         .iter()
         .map(|r| r.try_get("version_id"))
         .collect::<Result<_, _>>()?;
-    let documents = sqlx::query(
-        "SELECT version_id, traveller_ordinal, document_type, number, issuing_country, expiry_date,
-                issue_date
-         FROM pnr_documents WHERE version_id = ANY($1) ORDER BY version_id, traveller_ordinal, ordinal",
-    )
-    .bind(&versions)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut documents_of: HashMap<(Uuid, i32), Vec<TravelDocument>> = HashMap::new();
-    for row in &documents {
-        documents_of
-            .entry((
-                row.try_get("version_id")?,
-                row.try_get("traveller_ordinal")?,
-            ))
-            .or_default()
-            .push(document(row)?);
-    }
+    let mut documents_of = pnr_documents(conn, &versions).await?;
     let mut found = Vec::with_capacity(rows.len());
     for row in rows {
         let traveller_id: Uuid = row.try_get("traveller_id")?;
@@ -526,6 +509,32 @@ async fn pnr_travellers(
         });
     }
     Ok((found, truncated))
+}
+
+/// The documents of the travellers of PNR versions, by (version, traveller ordinal).
+pub(crate) async fn pnr_documents(
+    conn: &mut PgConnection,
+    version_ids: &[Uuid],
+) -> Result<HashMap<(Uuid, i32), Vec<TravelDocument>>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT version_id, traveller_ordinal, document_type, number, issuing_country, expiry_date,
+                issue_date
+         FROM pnr_documents WHERE version_id = ANY($1) ORDER BY version_id, traveller_ordinal, ordinal",
+    )
+    .bind(version_ids)
+    .fetch_all(conn)
+    .await?;
+    let mut documents_of: HashMap<(Uuid, i32), Vec<TravelDocument>> = HashMap::new();
+    for row in &rows {
+        documents_of
+            .entry((
+                row.try_get("version_id")?,
+                row.try_get("traveller_ordinal")?,
+            ))
+            .or_default()
+            .push(document(row)?);
+    }
+    Ok(documents_of)
 }
 
 fn flight(row: &PgRow) -> Result<Flight, sqlx::Error> {

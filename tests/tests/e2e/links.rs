@@ -77,6 +77,17 @@ fn summary_ids(alert: &Alert) -> (String, String) {
     }
 }
 
+/// The SJJ officer's live alert stream, from now.
+async fn subscribe(
+    sandbox: &Sandbox,
+) -> tonic::Streaming<gatehouse_proto::v1::SubscribeAlertsResponse> {
+    let mut sjj = sandbox.unit_alerts(&OFFICER_SJJ).await.unwrap();
+    sjj.subscribe_alerts(subscription(""))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 /// Polls the unit's alerts until `done` holds for them.
 async fn alerts_when(sandbox: &Sandbox, done: impl Fn(&[Alert]) -> bool) -> Vec<Alert> {
     let mut sjj = sandbox.unit_alerts(&OFFICER_SJJ).await.unwrap();
@@ -103,12 +114,7 @@ async fn alerts_when(sandbox: &Sandbox, done: impl Fn(&[Alert]) -> bool) -> Vec<
 async fn a_booked_traveller_checked_in_later_is_one_subject_with_both_records() {
     let sandbox = Sandbox::start().await.unwrap();
     seed_targeting(&sandbox).await;
-    let mut sjj = sandbox.unit_alerts(&OFFICER_SJJ).await.unwrap();
-    let mut stream = sjj
-        .subscribe_alerts(subscription(""))
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = subscribe(&sandbox).await;
     let mut intake = sandbox.passenger_intake(&SUBMITTER).await.unwrap();
 
     // At check-in the traveller shows another passport, of a nationality a rule looks for; the
@@ -301,12 +307,7 @@ async fn a_booked_traveller_checked_in_later_is_one_subject_with_both_records() 
 async fn an_alert_from_the_api_report_continues_when_the_pnr_arrives() {
     let sandbox = Sandbox::start().await.unwrap();
     seed_targeting(&sandbox).await;
-    let mut sjj = sandbox.unit_alerts(&OFFICER_SJJ).await.unwrap();
-    let mut stream = sjj
-        .subscribe_alerts(subscription(""))
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = subscribe(&sandbox).await;
     let mut intake = sandbox.passenger_intake(&SUBMITTER).await.unwrap();
 
     let mut checked_in = traveller("FOLDED", "XXA", LISTED_PASSPORT);
