@@ -31,7 +31,12 @@ const PERSONAL: &[&str] = &[
 ];
 
 fn main() -> io::Result<()> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
+    // Read when the script runs, not baked in when it is compiled: cargo reuses one build-script
+    // binary for checkouts of the workspace at other paths sharing a target directory, and a
+    // compile-time path would make it read the other checkout's contracts.
+    let manifest_dir = env::var_os("CARGO_MANIFEST_DIR")
+        .ok_or_else(|| io::Error::other("CARGO_MANIFEST_DIR is not set"))?;
+    let root = PathBuf::from(manifest_dir).join("../../proto");
     let dir = root.join("gatehouse/v1");
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
