@@ -193,12 +193,6 @@ async fn write(
             }
         })
         .collect();
-    let received = store::insert_versions(tx, agency, &versions).await?;
-    if received.len() < versions.len() {
-        return Ok(None);
-    }
-    store::insert_children(tx, &versions).await?;
-
     // Each traveller once per booking, credited to the first version of the batch listing it.
     let mut seen = HashSet::new();
     let claims: Vec<store::Claim> = versions
@@ -214,7 +208,13 @@ async fn write(
         })
         .filter(|claim| seen.insert((claim.pnr_id, claim.traveller_key)))
         .collect();
-    let new_travellers = store::claim_travellers(tx, &claims).await?;
+    let store::Stored {
+        received,
+        new_travellers,
+    } = store::insert_versions(tx, agency, &versions, &claims).await?;
+    if received.len() < versions.len() {
+        return Ok(None);
+    }
 
     // The PNR's travellers as the API lists them, to compare with the flight's API travellers.
     let as_api: Vec<Vec<Traveller>> = versions

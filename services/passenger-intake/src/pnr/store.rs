@@ -1,12 +1,11 @@
-//! SQL of the PNR tables. A batch costs the same handful of statements whatever its size:
-//! bookings upserted with one `UNNEST`, versions inserted from one bound JSON array, and every
-//! child table from one JSON array each in a single statement. The arrays go through
-//! `jsonb_populate_recordset` over the table's own row type, so a row's keys are its column names
-//! and Postgres parses dates, instants and arrays with the column's type.
+//! SQL of the PNR tables. A batch costs the same few statements whatever its size: bookings
+//! upserted with one `UNNEST`, then versions, every child table and the travellers' claims in a
+//! single statement, each table's rows bound as one typed array per column (binary on the wire:
+//! no JSON to build in the service or to parse in Postgres).
 
-use std::{collections::HashMap, sync::LazyLock};
+use std::{borrow::Cow, collections::HashMap, sync::LazyLock};
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use gatehouse_matching::document::normalize_document_number;
 use gatehouse_platform::events::from_timestamp;
 use gatehouse_proto::v1::{
@@ -14,7 +13,7 @@ use gatehouse_proto::v1::{
     PnrPassengerType, PnrTransfer, RemarkKind, Sex, TravelStatus, TripType,
 };
 use prost_types::Timestamp;
-use sqlx::{PgConnection, Row, types::JsonValue};
+use sqlx::{PgConnection, Postgres, Row, postgres::PgArguments, query::Query, types::JsonValue};
 use uuid::Uuid;
 
 use crate::pnr::{batch::Outcome, validate::ValidPnr};
@@ -76,120 +75,6 @@ impl Child {
     }
 }
 
-/// A row of a table as `jsonb_populate_recordset` takes it: `{column: value, ...}`.
-macro_rules! row {
-    ($($column:ident: $value:expr),+ $(,)?) => {
-        JsonValue::Object(
-            [$((stringify!($column).to_owned(), Column::column($value))),+]
-                .into_iter()
-                .collect(),
-        )
-    };
-}
-
-/// A value as the JSON a column of its type is parsed from.
-trait Column {
-    fn column(self) -> JsonValue;
-}
-
-impl Column for &str {
-    fn column(self) -> JsonValue {
-        JsonValue::String(self.to_owned())
-    }
-}
-
-impl Column for &String {
-    fn column(self) -> JsonValue {
-        JsonValue::String(self.clone())
-    }
-}
-
-impl Column for String {
-    fn column(self) -> JsonValue {
-        JsonValue::String(self)
-    }
-}
-
-impl Column for &[String] {
-    fn column(self) -> JsonValue {
-        self.iter().map(Column::column).collect()
-    }
-}
-
-impl Column for bool {
-    fn column(self) -> JsonValue {
-        JsonValue::Bool(self)
-    }
-}
-
-impl Column for i32 {
-    fn column(self) -> JsonValue {
-        self.into()
-    }
-}
-
-impl Column for i64 {
-    fn column(self) -> JsonValue {
-        self.into()
-    }
-}
-
-impl Column for usize {
-    fn column(self) -> JsonValue {
-        i64::try_from(self).unwrap_or(i64::MAX).into()
-    }
-}
-
-impl Column for f64 {
-    fn column(self) -> JsonValue {
-        // Validation keeps weights finite, which JSON numbers are.
-        self.into()
-    }
-}
-
-impl Column for Uuid {
-    fn column(self) -> JsonValue {
-        JsonValue::String(self.to_string())
-    }
-}
-
-impl Column for &Timestamp {
-    fn column(self) -> JsonValue {
-        from_timestamp(self).map_or(JsonValue::Null, |at| {
-            JsonValue::String(at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-        })
-    }
-}
-
-impl Column for JsonValue {
-    fn column(self) -> JsonValue {
-        self
-    }
-}
-
-impl<T: Column> Column for Option<T> {
-    fn column(self) -> JsonValue {
-        self.map_or(JsonValue::Null, Column::column)
-    }
-}
-
-/// A validated `YYYY-MM-DD`, or NULL when empty.
-fn date(value: &str) -> JsonValue {
-    (!value.is_empty()).then_some(value).column()
-}
-
-fn address(value: Option<&Address>) -> JsonValue {
-    value.map_or(JsonValue::Null, |a| {
-        row! {
-            address_lines: a.address_lines.as_slice(),
-            city: &a.city,
-            postcode: &a.postcode,
-            country_subdivision: &a.country_subdivision,
-            country: &a.country,
-        }
-    })
-}
-
 /// The stored label of an enumeration value (`SEX_FEMALE` → `female`), as the API tables keep
 /// them; unknown values are refused by validation.
 macro_rules! label {
@@ -199,6 +84,471 @@ macro_rules! label {
             $prefix,
         )
     };
+}
+
+/// How a column travels in its bound array, and the cast from the array's element type to the
+/// column's: dates and text arrays go as text (`UNNEST` would flatten a `text[][]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Uuid,
+    Int,
+    Float,
+    Bool,
+    Text,
+    Date,
+    TextArray,
+    Time,
+    Json,
+}
+
+impl Kind {
+    fn array_type(self) -> &'static str {
+        match self {
+            Kind::Uuid => "uuid[]",
+            Kind::Int => "int8[]",
+            Kind::Float => "float8[]",
+            Kind::Bool => "bool[]",
+            Kind::Text | Kind::Date | Kind::TextArray => "text[]",
+            Kind::Time => "timestamptz[]",
+            Kind::Json => "jsonb[]",
+        }
+    }
+
+    fn cast(self) -> &'static str {
+        match self {
+            Kind::Date => "::date",
+            Kind::TextArray => "::text[]",
+            _ => "",
+        }
+    }
+}
+
+/// A table's columns in the order its rows are pushed.
+struct Table {
+    name: &'static str,
+    columns: &'static [(&'static str, Kind)],
+}
+
+/// One value of a row; `None` is NULL.
+enum Cell<'a> {
+    Uuid(Uuid),
+    Int(Option<i64>),
+    Float(f64),
+    Bool(bool),
+    Text(Option<Cow<'a, str>>),
+    Time(Option<DateTime<Utc>>),
+    Json(Option<JsonValue>),
+}
+
+fn text(value: &str) -> Cell<'_> {
+    Cell::Text(Some(Cow::Borrowed(value)))
+}
+
+fn owned(value: String) -> Cell<'static> {
+    Cell::Text(Some(Cow::Owned(value)))
+}
+
+/// Text that is NULL when the element it belongs to is absent.
+fn text_of(value: Option<&String>) -> Cell<'_> {
+    Cell::Text(value.map(|v| Cow::Borrowed(v.as_str())))
+}
+
+/// A validated `YYYY-MM-DD`, or NULL when empty.
+fn date(value: &str) -> Cell<'_> {
+    Cell::Text((!value.is_empty()).then_some(Cow::Borrowed(value)))
+}
+
+fn int(value: impl TryInto<i64>) -> Cell<'static> {
+    Cell::Int(Some(value.try_into().unwrap_or(i64::MAX)))
+}
+
+fn time(value: Option<&Timestamp>) -> Cell<'static> {
+    Cell::Time(value.and_then(from_timestamp))
+}
+
+/// A `text[]` as its array literal (`{"A","B"}`), the one form a `text[]` element of a bound
+/// `text[]` can take.
+fn text_array(values: &[String]) -> Cell<'static> {
+    let mut literal = String::with_capacity(2 + values.iter().map(|v| v.len() + 3).sum::<usize>());
+    literal.push('{');
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            literal.push(',');
+        }
+        literal.push('"');
+        for c in value.chars() {
+            if matches!(c, '"' | '\\') {
+                literal.push('\\');
+            }
+            literal.push(c);
+        }
+        literal.push('"');
+    }
+    literal.push('}');
+    owned(literal)
+}
+
+fn address(value: Option<&Address>) -> Cell<'static> {
+    Cell::Json(value.map(|a| {
+        serde_json::json!({
+            "address_lines": a.address_lines,
+            "city": a.city,
+            "postcode": a.postcode,
+            "country_subdivision": a.country_subdivision,
+            "country": a.country,
+        })
+    }))
+}
+
+/// The values of one column, bound as one array.
+enum Values<'a> {
+    Uuid(Vec<Uuid>),
+    Int(Vec<Option<i64>>),
+    Float(Vec<f64>),
+    Bool(Vec<bool>),
+    Text(Vec<Option<Cow<'a, str>>>),
+    Time(Vec<Option<DateTime<Utc>>>),
+    Json(Vec<Option<JsonValue>>),
+}
+
+/// The rows of one table as columns.
+struct Rows<'a> {
+    table: &'static Table,
+    values: Vec<Values<'a>>,
+}
+
+impl<'a> Rows<'a> {
+    fn new(table: &'static Table) -> Self {
+        let values = table
+            .columns
+            .iter()
+            .map(|&(_, kind)| match kind {
+                Kind::Uuid => Values::Uuid(Vec::new()),
+                Kind::Int => Values::Int(Vec::new()),
+                Kind::Float => Values::Float(Vec::new()),
+                Kind::Bool => Values::Bool(Vec::new()),
+                Kind::Text | Kind::Date | Kind::TextArray => Values::Text(Vec::new()),
+                Kind::Time => Values::Time(Vec::new()),
+                Kind::Json => Values::Json(Vec::new()),
+            })
+            .collect();
+        Self { table, values }
+    }
+
+    /// Adds a row given as (column, value) in the table's column order; the names are there for
+    /// the reader and checked in debug builds (and every column's kind by the tests' inserts).
+    fn push<const N: usize>(&mut self, row: [(&'static str, Cell<'a>); N]) {
+        debug_assert_eq!(N, self.table.columns.len(), "{}", self.table.name);
+        for ((values, (column, cell)), &(name, _)) in
+            self.values.iter_mut().zip(row).zip(self.table.columns)
+        {
+            debug_assert_eq!(column, name, "{}", self.table.name);
+            match (values, cell) {
+                (Values::Uuid(v), Cell::Uuid(c)) => v.push(c),
+                (Values::Int(v), Cell::Int(c)) => v.push(c),
+                (Values::Float(v), Cell::Float(c)) => v.push(c),
+                (Values::Bool(v), Cell::Bool(c)) => v.push(c),
+                (Values::Text(v), Cell::Text(c)) => v.push(c),
+                (Values::Time(v), Cell::Time(c)) => v.push(c),
+                (Values::Json(v), Cell::Json(c)) => v.push(c),
+                _ => debug_assert!(false, "{}.{column}: value of another kind", self.table.name),
+            }
+        }
+    }
+
+    fn bind<'q>(
+        self,
+        mut query: Query<'q, Postgres, PgArguments>,
+    ) -> Query<'q, Postgres, PgArguments>
+    where
+        'a: 'q,
+    {
+        for values in self.values {
+            query = match values {
+                Values::Uuid(v) => query.bind(v),
+                Values::Int(v) => query.bind(v),
+                Values::Float(v) => query.bind(v),
+                Values::Bool(v) => query.bind(v),
+                Values::Text(v) => query.bind(v),
+                Values::Time(v) => query.bind(v),
+                Values::Json(v) => query.bind(v),
+            };
+        }
+        query
+    }
+}
+
+/// `INSERT INTO t (columns) SELECT u.c, u.d::date, ... FROM UNNEST($n::type[], ...) AS u(...)`
+/// with the parameters numbered from `first`, and the rows filtered by `filter` (on `u`).
+fn insert_sql(table: &Table, first: usize, filter: &str) -> String {
+    let names: Vec<&str> = table.columns.iter().map(|&(name, _)| name).collect();
+    let select: Vec<String> = table
+        .columns
+        .iter()
+        .map(|&(name, kind)| format!("u.{name}{}", kind.cast()))
+        .collect();
+    let arrays: Vec<String> = table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, &(_, kind))| format!("${}::{}", first + i, kind.array_type()))
+        .collect();
+    format!(
+        "INSERT INTO {} ({}) SELECT {} FROM UNNEST({}) AS u({}) {filter}",
+        table.name,
+        names.join(", "),
+        select.join(", "),
+        arrays.join(", "),
+        names.join(", "),
+    )
+}
+
+use Kind::{Bool, Date, Float, Int, Json, Text, TextArray, Time};
+
+static VERSIONS: Table = Table {
+    name: "pnr_versions",
+    columns: &[
+        ("version_id", Kind::Uuid),
+        ("pnr_id", Kind::Uuid),
+        ("version", Int),
+        ("agency", Text),
+        ("message_id", Text),
+        ("transfer", Text),
+        ("sent_at", Time),
+        ("created_at", Time),
+        ("last_modified_at", Time),
+        ("sender", Text),
+        ("reservation_system", Text),
+        ("flight_carrier", Text),
+        ("flight_number", Text),
+        ("flight_departure_date", Date),
+        ("flight_departure_airport", Text),
+        ("flight_arrival_airport", Text),
+        ("flight_scheduled_departure", Time),
+        ("flight_scheduled_arrival", Time),
+        ("flight_direction", Text),
+        ("traveller_count", Int),
+        ("listed_travellers", Int),
+        ("group_name", Text),
+        ("split", Bool),
+        ("related_record_locators", TextArray),
+        ("agency_name", Text),
+        ("agency_iata_number", Text),
+        ("agency_office_id", Text),
+        ("agency_agent_id", Text),
+        ("agency_city", Text),
+        ("agency_country", Text),
+        ("agency_phone", Text),
+    ],
+};
+
+static TRAVELLERS: Table = Table {
+    name: "pnr_travellers",
+    columns: &[
+        ("version_id", Kind::Uuid),
+        ("ordinal", Int),
+        ("traveller_id", Kind::Uuid),
+        ("traveller_key", Kind::Uuid),
+        ("traveller_ref", Text),
+        ("surname", Text),
+        ("given_names", Text),
+        ("title", Text),
+        ("passenger_type", Text),
+        ("date_of_birth", Date),
+        ("sex", Text),
+        ("nationality", Text),
+        ("country_of_residence", Text),
+        ("place_of_birth", Text),
+        ("residence_address", Json),
+        ("destination_address", Json),
+        ("accompanied_by_ref", Text),
+        ("unaccompanied_minor", Bool),
+    ],
+};
+
+static DOCUMENTS: Table = Table {
+    name: "pnr_documents",
+    columns: &[
+        ("version_id", Kind::Uuid),
+        ("traveller_ordinal", Int),
+        ("ordinal", Int),
+        ("document_type", Text),
+        ("number", Text),
+        ("number_normalized", Text),
+        ("issuing_country", Text),
+        ("expiry_date", Date),
+        ("issue_date", Date),
+    ],
+};
+
+static FREQUENT_FLYERS: Table = Table {
+    name: "pnr_frequent_flyers",
+    columns: &[
+        ("version_id", Kind::Uuid),
+        ("traveller_ordinal", Int),
+        ("ordinal", Int),
+        ("carrier", Text),
+        ("number", Text),
+        ("tier", Text),
+    ],
+};
+
+static SEGMENTS: Table = Table {
+    name: "pnr_segments",
+    columns: &[
+        ("version_id", Kind::Uuid),
+        ("ordinal", Int),
+        ("segment_ref", Text),
+        ("marketing_carrier", Text),
+        ("marketing_flight_number", Text),
+        ("operating_carrier", Text),
+        ("operating_flight_number", Text),
+        ("departure_airport", Text),
+        ("arrival_airport", Text),
+        ("departure_date", Date),
+        ("scheduled_departure", Time),
+        ("scheduled_arrival", Time),
+        ("booking_class", Text),
+        ("booking_status", Text),
+        ("open", Bool),
+    ],
+};
+
+static TRAVELLER_SEGMENTS: Table = Table {
+    name: "pnr_traveller_segments",
+    columns: &[
+        ("version_id", Kind::Uuid),
+        ("ordinal", Int),
+        ("traveller_ref", Text),
+        ("segment_ref", Text),
+        ("status", Text),
+        ("seat", Text),
+        ("seat_details", Text),
+        ("check_in_sequence", Text),
+        ("checked_in_at", Time),
+    ],
+};
+
+static CONTACTS: Table = Table {
+    name: "pnr_contacts",
+    columns: &[
+        ("version_id", Kind::Uuid),
+        ("ordinal", Int),
+        ("traveller_ref", Text),
+        ("name", Text),
+        ("phone", Text),
+        ("email", Text),
+        ("address", Json),
+        ("purpose", Text),
+    ],
+};
+
+static PAYMENTS: Table = Table {
+    name: "pnr_payments",
+    columns: &[
+        ("version_id", Kind::Uuid),
+        ("ordinal", Int),
+        ("form", Text),
+        ("amount_currency", Text),
+        ("amount_units", Int),
+        ("amount_nanos", Int),
+        ("card_type", Text),
+        ("card_number", Text),
+        ("card_holder_name", Text),
+        ("card_expiry", Text),
+        ("billing_address", Json),
+        ("paid_at", Time),
+        ("traveller_ref", Text),
+    ],
+};
+
+static TICKETS: Table = Table {
+    name: "pnr_tickets",
+    columns: &[
+        ("version_id", Kind::Uuid),
+        ("ordinal", Int),
+        ("ticket_number", Text),
+        ("traveller_ref", Text),
+        ("issue_date", Date),
+        ("trip_type", Text),
+        ("segment_refs", TextArray),
+        ("fare_currency", Text),
+        ("fare_units", Int),
+        ("fare_nanos", Int),
+        ("fare_calculation", Text),
+        ("validating_carrier", Text),
+        ("electronic", Bool),
+    ],
+};
+
+static BAGS: Table = Table {
+    name: "pnr_bags",
+    columns: &[
+        ("version_id", Kind::Uuid),
+        ("ordinal", Int),
+        ("traveller_ref", Text),
+        ("segment_ref", Text),
+        ("piece_count", Int),
+        ("weight_kg", Float),
+        ("tag_numbers", TextArray),
+        ("final_destination_airport", Text),
+        ("excess", Bool),
+        ("pooled_with_ref", Text),
+    ],
+};
+
+static REMARKS: Table = Table {
+    name: "pnr_remarks",
+    columns: &[
+        ("version_id", Kind::Uuid),
+        ("ordinal", Int),
+        ("kind", Text),
+        ("code", Text),
+        ("carrier", Text),
+        ("text", Text),
+        ("traveller_ref", Text),
+        ("segment_ref", Text),
+    ],
+};
+
+static HISTORY: Table = Table {
+    name: "pnr_history",
+    columns: &[
+        ("version_id", Kind::Uuid),
+        ("ordinal", Int),
+        ("changed_at", Time),
+        ("action", Text),
+        ("element", Text),
+        ("value", Text),
+        ("changed_by", Text),
+    ],
+};
+
+static CLAIMS: Table = Table {
+    name: "pnr_booking_travellers",
+    columns: &[
+        ("pnr_id", Kind::Uuid),
+        ("traveller_key", Kind::Uuid),
+        ("first_version_id", Kind::Uuid),
+    ],
+};
+
+impl Child {
+    fn spec(self) -> &'static Table {
+        match self {
+            Child::Travellers => &TRAVELLERS,
+            Child::Documents => &DOCUMENTS,
+            Child::FrequentFlyers => &FREQUENT_FLYERS,
+            Child::Segments => &SEGMENTS,
+            Child::TravellerSegments => &TRAVELLER_SEGMENTS,
+            Child::Contacts => &CONTACTS,
+            Child::Payments => &PAYMENTS,
+            Child::Tickets => &TICKETS,
+            Child::Bags => &BAGS,
+            Child::Remarks => &REMARKS,
+            Child::History => &HISTORY,
+        }
+    }
 }
 
 /// The versions among `message_ids` that `agency` received before, by message id: their first
@@ -298,284 +648,6 @@ pub struct NewVersion<'a> {
     pub traveller_keys: Vec<Uuid>,
 }
 
-/// Inserts the version rows; returns when each was received, by version id. A version missing
-/// from the answer had its `message_id` taken by a concurrent batch.
-pub async fn insert_versions(
-    conn: &mut PgConnection,
-    agency: &str,
-    versions: &[NewVersion<'_>],
-) -> Result<HashMap<Uuid, DateTime<Utc>>, sqlx::Error> {
-    // Rows in message-id order, so two batches that share message ids (a client resending on
-    // two streams at once) wait for each other instead of deadlocking on the unique index.
-    let mut ordered: Vec<&NewVersion<'_>> = versions.iter().collect();
-    ordered.sort_by(|a, b| a.valid.message_id.cmp(&b.valid.message_id));
-    let rows: JsonValue = ordered.iter().map(|new| version_row(agency, new)).collect();
-    // The base record gives the columns the rows leave out: the transaction's time of receipt.
-    let received = sqlx::query(
-        "INSERT INTO pnr_versions
-         SELECT * FROM jsonb_populate_recordset(
-             jsonb_populate_record(NULL::pnr_versions, jsonb_build_object('received_at', now())),
-             $1)
-         ON CONFLICT (agency, message_id) DO NOTHING
-         RETURNING version_id, received_at",
-    )
-    .bind(rows)
-    .fetch_all(conn)
-    .await?;
-    received
-        .into_iter()
-        .map(|row| Ok((row.try_get("version_id")?, row.try_get("received_at")?)))
-        .collect()
-}
-
-fn version_row(agency: &str, new: &NewVersion<'_>) -> JsonValue {
-    let pnr = &new.valid.pnr;
-    let unset = Flight::default();
-    let flight = pnr.flight.as_ref().unwrap_or(&unset);
-    let travel_agency = pnr.travel_agency.as_ref();
-    row! {
-        version_id: new.version_id,
-        pnr_id: new.pnr_id,
-        version: new.version,
-        agency: agency,
-        message_id: &new.valid.message_id,
-        transfer: label!(PnrTransfer, pnr.transfer, "PNR_TRANSFER_"),
-        sent_at: pnr.sent_at.as_ref(),
-        created_at: pnr.created_at.as_ref(),
-        last_modified_at: pnr.last_modified_at.as_ref(),
-        sender: &pnr.sender,
-        reservation_system: &pnr.reservation_system,
-        flight_carrier: &flight.carrier,
-        flight_number: &flight.number,
-        flight_departure_date: date(&flight.departure_date),
-        flight_departure_airport: &flight.departure_airport,
-        flight_arrival_airport: &flight.arrival_airport,
-        flight_scheduled_departure: flight.scheduled_departure.as_ref(),
-        flight_scheduled_arrival: flight.scheduled_arrival.as_ref(),
-        flight_direction: label!(FlightDirection, flight.direction, "FLIGHT_DIRECTION_"),
-        traveller_count: pnr.traveller_count,
-        listed_travellers: pnr.travellers.len(),
-        group_name: &pnr.group_name,
-        split: pnr.split,
-        related_record_locators: pnr.related_record_locators.as_slice(),
-        agency_name: travel_agency.map(|a| &a.name),
-        agency_iata_number: travel_agency.map(|a| &a.iata_number),
-        agency_office_id: travel_agency.map(|a| &a.office_id),
-        agency_agent_id: travel_agency.map(|a| &a.agent_id),
-        agency_city: travel_agency.map(|a| &a.city),
-        agency_country: travel_agency.map(|a| &a.country),
-        agency_phone: travel_agency.map(|a| &a.phone),
-        masked_at: JsonValue::Null,
-    }
-}
-
-/// One statement inserting every child table from its bound array (`$1` for the first table of
-/// [`Child::ALL`], ...). Rows referencing travellers are checked at the end of the statement,
-/// when the travellers are in.
-static INSERT_CHILDREN: LazyLock<String> = LazyLock::new(|| {
-    let inserts: Vec<String> = Child::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, child)| {
-            let table = child.table();
-            format!(
-                "c{i} AS (INSERT INTO {table} SELECT * FROM jsonb_populate_recordset(NULL::{table}, ${}))",
-                i + 1
-            )
-        })
-        .collect();
-    format!("WITH {} SELECT 1", inserts.join(",\n"))
-});
-
-/// Inserts every element of every version: travellers with their documents and frequent flyer
-/// memberships, segments, check-in records, contacts, payments, tickets, bags, remarks, history.
-pub async fn insert_children(
-    conn: &mut PgConnection,
-    versions: &[NewVersion<'_>],
-) -> Result<(), sqlx::Error> {
-    let mut tables: [Vec<JsonValue>; Child::ALL.len()] = Default::default();
-    for new in versions {
-        push_children(new, &mut tables);
-    }
-    let mut query = sqlx::query(INSERT_CHILDREN.as_str());
-    for rows in tables {
-        query = query.bind(JsonValue::Array(rows));
-    }
-    query.execute(conn).await?;
-    Ok(())
-}
-
-fn push_children(new: &NewVersion<'_>, tables: &mut [Vec<JsonValue>; Child::ALL.len()]) {
-    let pnr = &new.valid.pnr;
-    let version_id = new.version_id;
-    let people = pnr
-        .travellers
-        .iter()
-        .zip(new.traveller_ids.iter().zip(&new.traveller_keys));
-    for (ordinal, (t, (&traveller_id, &traveller_key))) in people.enumerate() {
-        tables[Child::Travellers as usize].push(row! {
-            version_id: version_id,
-            ordinal: ordinal,
-            traveller_id: traveller_id,
-            traveller_key: traveller_key,
-            traveller_ref: &t.traveller_ref,
-            surname: &t.surname,
-            given_names: &t.given_names,
-            title: &t.title,
-            passenger_type: label!(PnrPassengerType, t.passenger_type, "PNR_PASSENGER_TYPE_"),
-            date_of_birth: date(&t.date_of_birth),
-            sex: label!(Sex, t.sex, "SEX_"),
-            nationality: &t.nationality,
-            country_of_residence: &t.country_of_residence,
-            place_of_birth: &t.place_of_birth,
-            residence_address: address(t.residence_address.as_ref()),
-            destination_address: address(t.destination_address.as_ref()),
-            accompanied_by_ref: &t.accompanied_by_ref,
-            unaccompanied_minor: t.unaccompanied_minor,
-        });
-        for (i, d) in t.documents.iter().enumerate() {
-            tables[Child::Documents as usize].push(row! {
-                version_id: version_id,
-                traveller_ordinal: ordinal,
-                ordinal: i,
-                document_type: label!(DocumentType, d.r#type, "DOCUMENT_TYPE_"),
-                number: &d.number,
-                number_normalized: normalize_document_number(&d.number).unwrap_or_default(),
-                issuing_country: &d.issuing_country,
-                expiry_date: date(&d.expiry_date),
-                issue_date: date(&d.issue_date),
-            });
-        }
-        for (i, f) in t.frequent_flyers.iter().enumerate() {
-            tables[Child::FrequentFlyers as usize].push(row! {
-                version_id: version_id,
-                traveller_ordinal: ordinal,
-                ordinal: i,
-                carrier: &f.carrier,
-                number: &f.number,
-                tier: &f.tier,
-            });
-        }
-    }
-    for (ordinal, s) in pnr.segments.iter().enumerate() {
-        tables[Child::Segments as usize].push(row! {
-            version_id: version_id,
-            ordinal: ordinal,
-            segment_ref: &s.segment_ref,
-            marketing_carrier: &s.marketing_carrier,
-            marketing_flight_number: &s.marketing_flight_number,
-            operating_carrier: &s.operating_carrier,
-            operating_flight_number: &s.operating_flight_number,
-            departure_airport: &s.departure_airport,
-            arrival_airport: &s.arrival_airport,
-            departure_date: date(&s.departure_date),
-            scheduled_departure: s.scheduled_departure.as_ref(),
-            scheduled_arrival: s.scheduled_arrival.as_ref(),
-            booking_class: &s.booking_class,
-            booking_status: &s.booking_status,
-            open: s.open,
-        });
-    }
-    for (ordinal, s) in pnr.traveller_segments.iter().enumerate() {
-        tables[Child::TravellerSegments as usize].push(row! {
-            version_id: version_id,
-            ordinal: ordinal,
-            traveller_ref: &s.traveller_ref,
-            segment_ref: &s.segment_ref,
-            status: label!(TravelStatus, s.status, "TRAVEL_STATUS_"),
-            seat: &s.seat,
-            seat_details: &s.seat_details,
-            check_in_sequence: &s.check_in_sequence,
-            checked_in_at: s.checked_in_at.as_ref(),
-        });
-    }
-    for (ordinal, c) in pnr.contacts.iter().enumerate() {
-        tables[Child::Contacts as usize].push(row! {
-            version_id: version_id,
-            ordinal: ordinal,
-            traveller_ref: &c.traveller_ref,
-            name: &c.name,
-            phone: &c.phone,
-            email: &c.email,
-            address: address(c.address.as_ref()),
-            purpose: &c.purpose,
-        });
-    }
-    for (ordinal, p) in pnr.payments.iter().enumerate() {
-        let amount = p.amount.as_ref();
-        tables[Child::Payments as usize].push(row! {
-            version_id: version_id,
-            ordinal: ordinal,
-            form: label!(FormOfPayment, p.form, "FORM_OF_PAYMENT_"),
-            amount_currency: amount.map(|m| &m.currency_code),
-            amount_units: amount.map(|m| m.units),
-            amount_nanos: amount.map(|m| m.nanos),
-            card_type: &p.card_type,
-            card_number: &p.card_number,
-            card_holder_name: &p.card_holder_name,
-            card_expiry: &p.card_expiry,
-            billing_address: address(p.billing_address.as_ref()),
-            paid_at: p.paid_at.as_ref(),
-            traveller_ref: &p.traveller_ref,
-        });
-    }
-    for (ordinal, t) in pnr.tickets.iter().enumerate() {
-        let fare = t.fare.as_ref();
-        tables[Child::Tickets as usize].push(row! {
-            version_id: version_id,
-            ordinal: ordinal,
-            ticket_number: &t.ticket_number,
-            traveller_ref: &t.traveller_ref,
-            issue_date: date(&t.issue_date),
-            trip_type: label!(TripType, t.trip_type, "TRIP_TYPE_"),
-            segment_refs: t.segment_refs.as_slice(),
-            fare_currency: fare.map(|m| &m.currency_code),
-            fare_units: fare.map(|m| m.units),
-            fare_nanos: fare.map(|m| m.nanos),
-            fare_calculation: &t.fare_calculation,
-            validating_carrier: &t.validating_carrier,
-            electronic: t.electronic,
-        });
-    }
-    for (ordinal, b) in pnr.baggage.iter().enumerate() {
-        tables[Child::Bags as usize].push(row! {
-            version_id: version_id,
-            ordinal: ordinal,
-            traveller_ref: &b.traveller_ref,
-            segment_ref: &b.segment_ref,
-            piece_count: b.piece_count,
-            weight_kg: b.weight_kg,
-            tag_numbers: b.tag_numbers.as_slice(),
-            final_destination_airport: &b.final_destination_airport,
-            excess: b.excess,
-            pooled_with_ref: &b.pooled_with_ref,
-        });
-    }
-    for (ordinal, r) in pnr.remarks.iter().enumerate() {
-        tables[Child::Remarks as usize].push(row! {
-            version_id: version_id,
-            ordinal: ordinal,
-            kind: label!(RemarkKind, r.kind, "REMARK_KIND_"),
-            code: &r.code,
-            carrier: &r.carrier,
-            text: &r.text,
-            traveller_ref: &r.traveller_ref,
-            segment_ref: &r.segment_ref,
-        });
-    }
-    for (ordinal, h) in pnr.history.iter().enumerate() {
-        tables[Child::History as usize].push(row! {
-            version_id: version_id,
-            ordinal: ordinal,
-            changed_at: h.changed_at.as_ref(),
-            action: label!(PnrHistoryAction, h.action, "PNR_HISTORY_ACTION_"),
-            element: &h.element,
-            value: &h.value,
-            changed_by: &h.changed_by,
-        });
-    }
-}
-
 /// That a version of the batch lists a traveller of its booking.
 pub struct Claim {
     pub pnr_id: Uuid,
@@ -583,33 +655,384 @@ pub struct Claim {
     pub version_id: Uuid,
 }
 
-/// Records that travellers were listed in bookings; returns, per version, how many of its
-/// travellers no earlier version of the booking listed. Each (booking, key) must be claimed
-/// once, by the first version of the batch that lists it.
-pub async fn claim_travellers(
-    conn: &mut PgConnection,
-    claims: &[Claim],
-) -> Result<HashMap<Uuid, i32>, sqlx::Error> {
-    let pnr_ids: Vec<Uuid> = claims.iter().map(|c| c.pnr_id).collect();
-    let keys: Vec<Uuid> = claims.iter().map(|c| c.traveller_key).collect();
-    let version_ids: Vec<Uuid> = claims.iter().map(|c| c.version_id).collect();
-    let new_to_booking: Vec<Uuid> = sqlx::query_scalar(
-        "INSERT INTO pnr_booking_travellers (pnr_id, traveller_key, first_version_id)
-         SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[])
-         ON CONFLICT (pnr_id, traveller_key) DO NOTHING
-         RETURNING first_version_id",
+/// What storing a batch's versions gave, by version id. A version missing from `received` had
+/// its `message_id` taken by a concurrent batch (its rows were not written).
+pub struct Stored {
+    pub received: HashMap<Uuid, DateTime<Utc>>,
+    /// How many of a version's travellers no earlier version of the booking listed.
+    pub new_travellers: HashMap<Uuid, i32>,
+}
+
+/// One statement writing a batch: the versions (`$1`…), every child table from its bound
+/// columns, and the travellers' claims on their bookings. Children and claims are written for
+/// the versions that were inserted only, so a version whose message id a concurrent batch took
+/// leaves nothing behind; rows referencing the versions and travellers are checked at the end
+/// of the statement, when those are in.
+static INSERT_BATCH: LazyLock<String> = LazyLock::new(|| {
+    let mut next = 1;
+    let mut insert = |table: &Table, tail: &str| {
+        let sql = insert_sql(table, next, tail);
+        next += table.columns.len();
+        sql
+    };
+    let versions = insert(
+        &VERSIONS,
+        "ON CONFLICT (agency, message_id) DO NOTHING RETURNING version_id, received_at",
+    );
+    let mut parts = vec![format!("v AS ({versions})")];
+    for (i, child) in Child::ALL.iter().enumerate() {
+        let sql = insert(
+            child.spec(),
+            "WHERE u.version_id IN (SELECT version_id FROM v)",
+        );
+        parts.push(format!("c{i} AS ({sql})"));
+    }
+    let claims = insert(
+        &CLAIMS,
+        "WHERE u.first_version_id IN (SELECT version_id FROM v)
+         ON CONFLICT (pnr_id, traveller_key) DO NOTHING RETURNING first_version_id",
+    );
+    parts.push(format!("claimed AS ({claims})"));
+    format!(
+        "WITH {}
+         SELECT v.version_id, v.received_at,
+             (SELECT count(*) FROM claimed c WHERE c.first_version_id = v.version_id)::int4
+                 AS new_travellers
+         FROM v",
+        parts.join(",\n")
     )
-    .bind(&pnr_ids)
-    .bind(&keys)
-    .bind(&version_ids)
-    .fetch_all(conn)
-    .await?;
-    Ok(new_to_booking
-        .into_iter()
-        .fold(HashMap::new(), |mut counts, version_id| {
-            *counts.entry(version_id).or_insert(0) += 1;
-            counts
-        }))
+});
+
+/// Stores the versions with every element (travellers with their documents and frequent flyer
+/// memberships, segments, check-in records, contacts, payments, tickets, bags, remarks,
+/// history) and the claims, in one round trip with the values bound as typed arrays.
+pub async fn insert_versions(
+    conn: &mut PgConnection,
+    agency: &str,
+    versions: &[NewVersion<'_>],
+    claims: &[Claim],
+) -> Result<Stored, sqlx::Error> {
+    // Rows in message-id order, so two batches that share message ids (a client resending on
+    // two streams at once) wait for each other instead of deadlocking on the unique index.
+    let mut ordered: Vec<&NewVersion<'_>> = versions.iter().collect();
+    ordered.sort_by(|a, b| a.valid.message_id.cmp(&b.valid.message_id));
+    let mut version_rows = Rows::new(&VERSIONS);
+    let mut children: Vec<Rows<'_>> = Child::ALL.iter().map(|c| Rows::new(c.spec())).collect();
+    for new in ordered {
+        push_version(&mut version_rows, agency, new);
+        push_children(new, &mut children);
+    }
+    let mut claim_rows = Rows::new(&CLAIMS);
+    for claim in claims {
+        claim_rows.push([
+            ("pnr_id", Cell::Uuid(claim.pnr_id)),
+            ("traveller_key", Cell::Uuid(claim.traveller_key)),
+            ("first_version_id", Cell::Uuid(claim.version_id)),
+        ]);
+    }
+    let mut query = version_rows.bind(sqlx::query(INSERT_BATCH.as_str()));
+    for rows in children {
+        query = rows.bind(query);
+    }
+    let rows = claim_rows.bind(query).fetch_all(conn).await?;
+    let mut stored = Stored {
+        received: HashMap::with_capacity(rows.len()),
+        new_travellers: HashMap::with_capacity(rows.len()),
+    };
+    for row in rows {
+        let version_id: Uuid = row.try_get("version_id")?;
+        stored
+            .received
+            .insert(version_id, row.try_get("received_at")?);
+        stored
+            .new_travellers
+            .insert(version_id, row.try_get("new_travellers")?);
+    }
+    Ok(stored)
+}
+
+fn push_version<'a>(rows: &mut Rows<'a>, agency: &'a str, new: &NewVersion<'a>) {
+    let pnr = &new.valid.pnr;
+    let flight = pnr.flight.as_ref();
+    let flight_text =
+        |field: fn(&Flight) -> &String| text(flight.map_or("", |f| field(f).as_str()));
+    let travel_agency = pnr.travel_agency.as_ref();
+    rows.push([
+        ("version_id", Cell::Uuid(new.version_id)),
+        ("pnr_id", Cell::Uuid(new.pnr_id)),
+        ("version", int(new.version)),
+        ("agency", text(agency)),
+        ("message_id", text(&new.valid.message_id)),
+        (
+            "transfer",
+            owned(label!(PnrTransfer, pnr.transfer, "PNR_TRANSFER_")),
+        ),
+        ("sent_at", time(pnr.sent_at.as_ref())),
+        ("created_at", time(pnr.created_at.as_ref())),
+        ("last_modified_at", time(pnr.last_modified_at.as_ref())),
+        ("sender", text(&pnr.sender)),
+        ("reservation_system", text(&pnr.reservation_system)),
+        ("flight_carrier", flight_text(|f| &f.carrier)),
+        ("flight_number", flight_text(|f| &f.number)),
+        (
+            "flight_departure_date",
+            date(flight.map_or("", |f| f.departure_date.as_str())),
+        ),
+        (
+            "flight_departure_airport",
+            flight_text(|f| &f.departure_airport),
+        ),
+        (
+            "flight_arrival_airport",
+            flight_text(|f| &f.arrival_airport),
+        ),
+        (
+            "flight_scheduled_departure",
+            time(flight.and_then(|f| f.scheduled_departure.as_ref())),
+        ),
+        (
+            "flight_scheduled_arrival",
+            time(flight.and_then(|f| f.scheduled_arrival.as_ref())),
+        ),
+        (
+            "flight_direction",
+            owned(label!(
+                FlightDirection,
+                flight.map_or(0, |f| f.direction),
+                "FLIGHT_DIRECTION_"
+            )),
+        ),
+        ("traveller_count", int(pnr.traveller_count)),
+        ("listed_travellers", int(pnr.travellers.len())),
+        ("group_name", text(&pnr.group_name)),
+        ("split", Cell::Bool(pnr.split)),
+        (
+            "related_record_locators",
+            text_array(&pnr.related_record_locators),
+        ),
+        ("agency_name", text_of(travel_agency.map(|a| &a.name))),
+        (
+            "agency_iata_number",
+            text_of(travel_agency.map(|a| &a.iata_number)),
+        ),
+        (
+            "agency_office_id",
+            text_of(travel_agency.map(|a| &a.office_id)),
+        ),
+        (
+            "agency_agent_id",
+            text_of(travel_agency.map(|a| &a.agent_id)),
+        ),
+        ("agency_city", text_of(travel_agency.map(|a| &a.city))),
+        ("agency_country", text_of(travel_agency.map(|a| &a.country))),
+        ("agency_phone", text_of(travel_agency.map(|a| &a.phone))),
+    ]);
+}
+
+fn push_children<'a>(new: &NewVersion<'a>, tables: &mut [Rows<'a>]) {
+    let pnr = &new.valid.pnr;
+    let id = || Cell::Uuid(new.version_id);
+    let people = pnr
+        .travellers
+        .iter()
+        .zip(new.traveller_ids.iter().zip(&new.traveller_keys));
+    for (ordinal, (t, (&traveller_id, &traveller_key))) in people.enumerate() {
+        tables[Child::Travellers as usize].push([
+            ("version_id", id()),
+            ("ordinal", int(ordinal)),
+            ("traveller_id", Cell::Uuid(traveller_id)),
+            ("traveller_key", Cell::Uuid(traveller_key)),
+            ("traveller_ref", text(&t.traveller_ref)),
+            ("surname", text(&t.surname)),
+            ("given_names", text(&t.given_names)),
+            ("title", text(&t.title)),
+            (
+                "passenger_type",
+                owned(label!(
+                    PnrPassengerType,
+                    t.passenger_type,
+                    "PNR_PASSENGER_TYPE_"
+                )),
+            ),
+            ("date_of_birth", date(&t.date_of_birth)),
+            ("sex", owned(label!(Sex, t.sex, "SEX_"))),
+            ("nationality", text(&t.nationality)),
+            ("country_of_residence", text(&t.country_of_residence)),
+            ("place_of_birth", text(&t.place_of_birth)),
+            ("residence_address", address(t.residence_address.as_ref())),
+            (
+                "destination_address",
+                address(t.destination_address.as_ref()),
+            ),
+            ("accompanied_by_ref", text(&t.accompanied_by_ref)),
+            ("unaccompanied_minor", Cell::Bool(t.unaccompanied_minor)),
+        ]);
+        for (i, d) in t.documents.iter().enumerate() {
+            tables[Child::Documents as usize].push([
+                ("version_id", id()),
+                ("traveller_ordinal", int(ordinal)),
+                ("ordinal", int(i)),
+                (
+                    "document_type",
+                    owned(label!(DocumentType, d.r#type, "DOCUMENT_TYPE_")),
+                ),
+                ("number", text(&d.number)),
+                (
+                    "number_normalized",
+                    owned(normalize_document_number(&d.number).unwrap_or_default()),
+                ),
+                ("issuing_country", text(&d.issuing_country)),
+                ("expiry_date", date(&d.expiry_date)),
+                ("issue_date", date(&d.issue_date)),
+            ]);
+        }
+        for (i, f) in t.frequent_flyers.iter().enumerate() {
+            tables[Child::FrequentFlyers as usize].push([
+                ("version_id", id()),
+                ("traveller_ordinal", int(ordinal)),
+                ("ordinal", int(i)),
+                ("carrier", text(&f.carrier)),
+                ("number", text(&f.number)),
+                ("tier", text(&f.tier)),
+            ]);
+        }
+    }
+    for (ordinal, s) in pnr.segments.iter().enumerate() {
+        tables[Child::Segments as usize].push([
+            ("version_id", id()),
+            ("ordinal", int(ordinal)),
+            ("segment_ref", text(&s.segment_ref)),
+            ("marketing_carrier", text(&s.marketing_carrier)),
+            ("marketing_flight_number", text(&s.marketing_flight_number)),
+            ("operating_carrier", text(&s.operating_carrier)),
+            ("operating_flight_number", text(&s.operating_flight_number)),
+            ("departure_airport", text(&s.departure_airport)),
+            ("arrival_airport", text(&s.arrival_airport)),
+            ("departure_date", date(&s.departure_date)),
+            ("scheduled_departure", time(s.scheduled_departure.as_ref())),
+            ("scheduled_arrival", time(s.scheduled_arrival.as_ref())),
+            ("booking_class", text(&s.booking_class)),
+            ("booking_status", text(&s.booking_status)),
+            ("open", Cell::Bool(s.open)),
+        ]);
+    }
+    for (ordinal, s) in pnr.traveller_segments.iter().enumerate() {
+        tables[Child::TravellerSegments as usize].push([
+            ("version_id", id()),
+            ("ordinal", int(ordinal)),
+            ("traveller_ref", text(&s.traveller_ref)),
+            ("segment_ref", text(&s.segment_ref)),
+            (
+                "status",
+                owned(label!(TravelStatus, s.status, "TRAVEL_STATUS_")),
+            ),
+            ("seat", text(&s.seat)),
+            ("seat_details", text(&s.seat_details)),
+            ("check_in_sequence", text(&s.check_in_sequence)),
+            ("checked_in_at", time(s.checked_in_at.as_ref())),
+        ]);
+    }
+    for (ordinal, c) in pnr.contacts.iter().enumerate() {
+        tables[Child::Contacts as usize].push([
+            ("version_id", id()),
+            ("ordinal", int(ordinal)),
+            ("traveller_ref", text(&c.traveller_ref)),
+            ("name", text(&c.name)),
+            ("phone", text(&c.phone)),
+            ("email", text(&c.email)),
+            ("address", address(c.address.as_ref())),
+            ("purpose", text(&c.purpose)),
+        ]);
+    }
+    for (ordinal, p) in pnr.payments.iter().enumerate() {
+        let amount = p.amount.as_ref();
+        tables[Child::Payments as usize].push([
+            ("version_id", id()),
+            ("ordinal", int(ordinal)),
+            (
+                "form",
+                owned(label!(FormOfPayment, p.form, "FORM_OF_PAYMENT_")),
+            ),
+            ("amount_currency", text_of(amount.map(|m| &m.currency_code))),
+            ("amount_units", Cell::Int(amount.map(|m| m.units))),
+            (
+                "amount_nanos",
+                Cell::Int(amount.map(|m| i64::from(m.nanos))),
+            ),
+            ("card_type", text(&p.card_type)),
+            ("card_number", text(&p.card_number)),
+            ("card_holder_name", text(&p.card_holder_name)),
+            ("card_expiry", text(&p.card_expiry)),
+            ("billing_address", address(p.billing_address.as_ref())),
+            ("paid_at", time(p.paid_at.as_ref())),
+            ("traveller_ref", text(&p.traveller_ref)),
+        ]);
+    }
+    for (ordinal, t) in pnr.tickets.iter().enumerate() {
+        let fare = t.fare.as_ref();
+        tables[Child::Tickets as usize].push([
+            ("version_id", id()),
+            ("ordinal", int(ordinal)),
+            ("ticket_number", text(&t.ticket_number)),
+            ("traveller_ref", text(&t.traveller_ref)),
+            ("issue_date", date(&t.issue_date)),
+            (
+                "trip_type",
+                owned(label!(TripType, t.trip_type, "TRIP_TYPE_")),
+            ),
+            ("segment_refs", text_array(&t.segment_refs)),
+            ("fare_currency", text_of(fare.map(|m| &m.currency_code))),
+            ("fare_units", Cell::Int(fare.map(|m| m.units))),
+            ("fare_nanos", Cell::Int(fare.map(|m| i64::from(m.nanos)))),
+            ("fare_calculation", text(&t.fare_calculation)),
+            ("validating_carrier", text(&t.validating_carrier)),
+            ("electronic", Cell::Bool(t.electronic)),
+        ]);
+    }
+    for (ordinal, b) in pnr.baggage.iter().enumerate() {
+        tables[Child::Bags as usize].push([
+            ("version_id", id()),
+            ("ordinal", int(ordinal)),
+            ("traveller_ref", text(&b.traveller_ref)),
+            ("segment_ref", text(&b.segment_ref)),
+            ("piece_count", int(b.piece_count)),
+            // Validation keeps weights finite.
+            ("weight_kg", Cell::Float(b.weight_kg)),
+            ("tag_numbers", text_array(&b.tag_numbers)),
+            (
+                "final_destination_airport",
+                text(&b.final_destination_airport),
+            ),
+            ("excess", Cell::Bool(b.excess)),
+            ("pooled_with_ref", text(&b.pooled_with_ref)),
+        ]);
+    }
+    for (ordinal, r) in pnr.remarks.iter().enumerate() {
+        tables[Child::Remarks as usize].push([
+            ("version_id", id()),
+            ("ordinal", int(ordinal)),
+            ("kind", owned(label!(RemarkKind, r.kind, "REMARK_KIND_"))),
+            ("code", text(&r.code)),
+            ("carrier", text(&r.carrier)),
+            ("text", text(&r.text)),
+            ("traveller_ref", text(&r.traveller_ref)),
+            ("segment_ref", text(&r.segment_ref)),
+        ]);
+    }
+    for (ordinal, h) in pnr.history.iter().enumerate() {
+        tables[Child::History as usize].push([
+            ("version_id", id()),
+            ("ordinal", int(ordinal)),
+            ("changed_at", time(h.changed_at.as_ref())),
+            (
+                "action",
+                owned(label!(PnrHistoryAction, h.action, "PNR_HISTORY_ACTION_")),
+            ),
+            ("element", text(&h.element)),
+            ("value", text(&h.value)),
+            ("changed_by", text(&h.changed_by)),
+        ]);
+    }
 }
 
 /// The whole of one version of a booking of `agency` (the latest for `version` 0): the booking,
