@@ -37,6 +37,7 @@ use gatehouse_platform::{
     db,
     error::{FieldViolations, internal},
     events::to_timestamp,
+    intake,
     outbox::Relay,
     runtime::{RuntimeError, ServiceRuntime},
     units::UnitDirectory,
@@ -59,9 +60,6 @@ use crate::{batch::Outcome, stream::ApiReports, validate::Limits};
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Items of a stream stored together at most (`GATEHOUSE_INTAKE_BATCH` overrides).
-pub const DEFAULT_BATCH: usize = 256;
-const MAX_BATCH: usize = 4_096;
 /// Room left under the server's payload limit for the headers of a published event.
 const EVENT_HEADROOM: usize = 64 * 1024;
 
@@ -85,7 +83,7 @@ pub async fn run(
         relay: runtime.relay.clone(),
         bus: runtime.bus.clone(),
         draining: runtime.draining.clone(),
-        batch_size: batch_size_from_env(),
+        batch_size: intake::batch_size_from_env(),
         units: runtime.units.clone(),
     };
     let routes = Routes::new(PassengerIntakeServiceServer::with_interceptor(
@@ -100,24 +98,6 @@ pub async fn run(
             shutdown,
         )
         .await
-}
-
-fn batch_size_from_env() -> usize {
-    let Ok(value) = std::env::var("GATEHOUSE_INTAKE_BATCH") else {
-        return DEFAULT_BATCH;
-    };
-    match value.trim().parse::<usize>() {
-        Ok(size) if (1..=MAX_BATCH).contains(&size) => size,
-        _ => {
-            tracing::warn!(
-                value = %value,
-                default = DEFAULT_BATCH,
-                max = MAX_BATCH,
-                "GATEHOUSE_INTAKE_BATCH is not a batch size, using the default"
-            );
-            DEFAULT_BATCH
-        }
-    }
 }
 
 /// Everything that can go wrong in this service, mapped to a gRPC status in one place.
@@ -273,7 +253,9 @@ impl PassengerIntakeService for PassengerIntake {
         let caller = auth::caller(&request)?;
         caller.require_any(&[Role::Submitter])?;
         tracing::Span::current().record("agency", caller.agency.as_str());
-        Ok(Response::new(self.stream::<ApiReports>(
+        Ok(Response::new(intake::stream::<ApiReports>(
+            self.clone(),
+            self.stream_settings(),
             caller.agency.clone(),
             request.into_inner(),
         )))
@@ -329,7 +311,9 @@ impl PassengerIntakeService for PassengerIntake {
         let caller = auth::caller(&request)?;
         caller.require_any(&[Role::Submitter])?;
         tracing::Span::current().record("agency", caller.agency.as_str());
-        Ok(Response::new(self.stream::<pnr::Pnrs>(
+        Ok(Response::new(intake::stream::<pnr::Pnrs>(
+            self.clone(),
+            self.stream_settings(),
             caller.agency.clone(),
             request.into_inner(),
         )))
@@ -379,6 +363,13 @@ impl PassengerIntake {
         Ok((caller, scope))
     }
 
+    fn stream_settings(&self) -> intake::StreamSettings {
+        intake::StreamSettings {
+            draining: self.draining.clone(),
+            batch_size: self.batch_size,
+        }
+    }
+
     /// Limits of the deployment; the event limit follows the NATS server's payload limit.
     fn limits(&self) -> Limits {
         let max_payload = self.bus.client().server_info().max_payload;
@@ -393,21 +384,7 @@ impl PassengerIntake {
     }
 }
 
-fn rejected(mut message_id: String, violations: &FieldViolations) -> SubmissionResult {
-    // The client's own key, cut so an oversized one does not come back whole.
-    if let Some((end, _)) = message_id.char_indices().nth(validate::MAX_MESSAGE_ID) {
-        message_id.truncate(end);
-    }
-    let (listed, more_violations) = violations.submission_violations();
-    SubmissionResult {
-        message_id,
-        status: SubmissionStatus::Rejected as i32,
-        reason: violations.summary(),
-        violations: listed,
-        more_violations,
-        ..Default::default()
-    }
-}
+use gatehouse_platform::intake::rejected;
 
 fn result(message_id: String, outcome: &Outcome) -> SubmissionResult {
     SubmissionResult {

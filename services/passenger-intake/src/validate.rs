@@ -17,7 +17,7 @@ use crate::{event, warnings};
 pub const MAX_TRAVELLERS: usize = 1_000;
 /// Most documents one traveller may carry (passport, second passport, visa, permit, ...).
 pub const MAX_DOCUMENTS: usize = 5;
-pub const MAX_MESSAGE_ID: usize = 128;
+pub const MAX_MESSAGE_ID: usize = gatehouse_platform::intake::MAX_MESSAGE_ID;
 pub const MAX_SENDER: usize = 64;
 pub const MAX_NAME: usize = 100;
 pub const MAX_TRAVELLER_REF: usize = 35;

@@ -13,17 +13,16 @@ pub mod retention;
 mod store;
 pub mod validate;
 
-use gatehouse_platform::events::to_timestamp;
+use gatehouse_platform::{
+    events::to_timestamp,
+    intake::{Rejected, Submissions},
+};
 use gatehouse_proto::v1::{
     StreamPnrsRequest, StreamPnrsResponse, SubmissionResult, SubmissionStatus, SubmitPnrRequest,
     SubmitPnrResponse,
 };
 
-use crate::{
-    IntakeError, PassengerIntake,
-    stream::{Rejected, Submissions},
-    validate::Limits,
-};
+use crate::{IntakeError, PassengerIntake, validate::Limits};
 /// Stores a batch of valid PNRs (one outcome each, in order), as `SubmitPnrgov` needs.
 pub use batch::store as store_batch;
 pub use read::get;
@@ -66,10 +65,17 @@ pub async fn submit(
 pub struct Pnrs;
 
 impl Submissions for Pnrs {
+    type Service = PassengerIntake;
     type Request = StreamPnrsRequest;
     type Valid = ValidPnr;
     type Response = StreamPnrsResponse;
+    type Limits = Limits;
+    type Error = IntakeError;
     const KIND: &'static str = "pnr";
+
+    fn limits(intake: &PassengerIntake) -> Limits {
+        intake.limits()
+    }
 
     fn check(
         request: StreamPnrsRequest,

@@ -3,17 +3,18 @@
 //! single statement, each table's rows bound as one typed array per column (binary on the wire:
 //! no JSON to build in the service or to parse in Postgres).
 
-use std::{borrow::Cow, collections::HashMap, sync::LazyLock};
+use std::{collections::HashMap, sync::LazyLock};
 
 use chrono::{DateTime, Utc};
 use gatehouse_matching::document::normalize_document_number;
-use gatehouse_platform::events::from_timestamp;
+use gatehouse_platform::rows::{
+    Cell, Kind, Rows, Table, date, insert_sql, int, owned, text, text_array, text_of, time,
+};
 use gatehouse_proto::v1::{
     Address, DocumentType, Flight, FlightDirection, FormOfPayment, PnrHistoryAction,
     PnrPassengerType, PnrTransfer, RemarkKind, Sex, TravelStatus, TripType,
 };
-use prost_types::Timestamp;
-use sqlx::{PgConnection, Postgres, Row, postgres::PgArguments, query::Query, types::JsonValue};
+use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use crate::pnr::{batch::Outcome, validate::ValidPnr};
@@ -86,108 +87,6 @@ macro_rules! label {
     };
 }
 
-/// How a column travels in its bound array, and the cast from the array's element type to the
-/// column's: dates and text arrays go as text (`UNNEST` would flatten a `text[][]`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Uuid,
-    Int,
-    Float,
-    Bool,
-    Text,
-    Date,
-    TextArray,
-    Time,
-    Json,
-}
-
-impl Kind {
-    fn array_type(self) -> &'static str {
-        match self {
-            Kind::Uuid => "uuid[]",
-            Kind::Int => "int8[]",
-            Kind::Float => "float8[]",
-            Kind::Bool => "bool[]",
-            Kind::Text | Kind::Date | Kind::TextArray => "text[]",
-            Kind::Time => "timestamptz[]",
-            Kind::Json => "jsonb[]",
-        }
-    }
-
-    fn cast(self) -> &'static str {
-        match self {
-            Kind::Date => "::date",
-            Kind::TextArray => "::text[]",
-            _ => "",
-        }
-    }
-}
-
-/// A table's columns in the order its rows are pushed.
-struct Table {
-    name: &'static str,
-    columns: &'static [(&'static str, Kind)],
-}
-
-/// One value of a row; `None` is NULL.
-enum Cell<'a> {
-    Uuid(Uuid),
-    Int(Option<i64>),
-    Float(f64),
-    Bool(bool),
-    Text(Option<Cow<'a, str>>),
-    Time(Option<DateTime<Utc>>),
-    Json(Option<JsonValue>),
-}
-
-fn text(value: &str) -> Cell<'_> {
-    Cell::Text(Some(Cow::Borrowed(value)))
-}
-
-fn owned(value: String) -> Cell<'static> {
-    Cell::Text(Some(Cow::Owned(value)))
-}
-
-/// Text that is NULL when the element it belongs to is absent.
-fn text_of(value: Option<&String>) -> Cell<'_> {
-    Cell::Text(value.map(|v| Cow::Borrowed(v.as_str())))
-}
-
-/// A validated `YYYY-MM-DD`, or NULL when empty.
-fn date(value: &str) -> Cell<'_> {
-    Cell::Text((!value.is_empty()).then_some(Cow::Borrowed(value)))
-}
-
-fn int(value: impl TryInto<i64>) -> Cell<'static> {
-    Cell::Int(Some(value.try_into().unwrap_or(i64::MAX)))
-}
-
-fn time(value: Option<&Timestamp>) -> Cell<'static> {
-    Cell::Time(value.and_then(from_timestamp))
-}
-
-/// A `text[]` as its array literal (`{"A","B"}`), the one form a `text[]` element of a bound
-/// `text[]` can take.
-fn text_array(values: &[String]) -> Cell<'static> {
-    let mut literal = String::with_capacity(2 + values.iter().map(|v| v.len() + 3).sum::<usize>());
-    literal.push('{');
-    for (i, value) in values.iter().enumerate() {
-        if i > 0 {
-            literal.push(',');
-        }
-        literal.push('"');
-        for c in value.chars() {
-            if matches!(c, '"' | '\\') {
-                literal.push('\\');
-            }
-            literal.push(c);
-        }
-        literal.push('"');
-    }
-    literal.push('}');
-    owned(literal)
-}
-
 fn address(value: Option<&Address>) -> Cell<'static> {
     Cell::Json(value.map(|a| {
         serde_json::json!({
@@ -198,109 +97,6 @@ fn address(value: Option<&Address>) -> Cell<'static> {
             "country": a.country,
         })
     }))
-}
-
-/// The values of one column, bound as one array.
-enum Values<'a> {
-    Uuid(Vec<Uuid>),
-    Int(Vec<Option<i64>>),
-    Float(Vec<f64>),
-    Bool(Vec<bool>),
-    Text(Vec<Option<Cow<'a, str>>>),
-    Time(Vec<Option<DateTime<Utc>>>),
-    Json(Vec<Option<JsonValue>>),
-}
-
-/// The rows of one table as columns.
-struct Rows<'a> {
-    table: &'static Table,
-    values: Vec<Values<'a>>,
-}
-
-impl<'a> Rows<'a> {
-    fn new(table: &'static Table) -> Self {
-        let values = table
-            .columns
-            .iter()
-            .map(|&(_, kind)| match kind {
-                Kind::Uuid => Values::Uuid(Vec::new()),
-                Kind::Int => Values::Int(Vec::new()),
-                Kind::Float => Values::Float(Vec::new()),
-                Kind::Bool => Values::Bool(Vec::new()),
-                Kind::Text | Kind::Date | Kind::TextArray => Values::Text(Vec::new()),
-                Kind::Time => Values::Time(Vec::new()),
-                Kind::Json => Values::Json(Vec::new()),
-            })
-            .collect();
-        Self { table, values }
-    }
-
-    /// Adds a row given as (column, value) in the table's column order; the names are there for
-    /// the reader and checked in debug builds (and every column's kind by the tests' inserts).
-    fn push<const N: usize>(&mut self, row: [(&'static str, Cell<'a>); N]) {
-        debug_assert_eq!(N, self.table.columns.len(), "{}", self.table.name);
-        for ((values, (column, cell)), &(name, _)) in
-            self.values.iter_mut().zip(row).zip(self.table.columns)
-        {
-            debug_assert_eq!(column, name, "{}", self.table.name);
-            match (values, cell) {
-                (Values::Uuid(v), Cell::Uuid(c)) => v.push(c),
-                (Values::Int(v), Cell::Int(c)) => v.push(c),
-                (Values::Float(v), Cell::Float(c)) => v.push(c),
-                (Values::Bool(v), Cell::Bool(c)) => v.push(c),
-                (Values::Text(v), Cell::Text(c)) => v.push(c),
-                (Values::Time(v), Cell::Time(c)) => v.push(c),
-                (Values::Json(v), Cell::Json(c)) => v.push(c),
-                _ => debug_assert!(false, "{}.{column}: value of another kind", self.table.name),
-            }
-        }
-    }
-
-    fn bind<'q>(
-        self,
-        mut query: Query<'q, Postgres, PgArguments>,
-    ) -> Query<'q, Postgres, PgArguments>
-    where
-        'a: 'q,
-    {
-        for values in self.values {
-            query = match values {
-                Values::Uuid(v) => query.bind(v),
-                Values::Int(v) => query.bind(v),
-                Values::Float(v) => query.bind(v),
-                Values::Bool(v) => query.bind(v),
-                Values::Text(v) => query.bind(v),
-                Values::Time(v) => query.bind(v),
-                Values::Json(v) => query.bind(v),
-            };
-        }
-        query
-    }
-}
-
-/// `INSERT INTO t (columns) SELECT u.c, u.d::date, ... FROM UNNEST($n::type[], ...) AS u(...)`
-/// with the parameters numbered from `first`, and the rows filtered by `filter` (on `u`).
-fn insert_sql(table: &Table, first: usize, filter: &str) -> String {
-    let names: Vec<&str> = table.columns.iter().map(|&(name, _)| name).collect();
-    let select: Vec<String> = table
-        .columns
-        .iter()
-        .map(|&(name, kind)| format!("u.{name}{}", kind.cast()))
-        .collect();
-    let arrays: Vec<String> = table
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, &(_, kind))| format!("${}::{}", first + i, kind.array_type()))
-        .collect();
-    format!(
-        "INSERT INTO {} ({}) SELECT {} FROM UNNEST({}) AS u({}) {filter}",
-        table.name,
-        names.join(", "),
-        select.join(", "),
-        arrays.join(", "),
-        names.join(", "),
-    )
 }
 
 use Kind::{Bool, Date, Float, Int, Json, Text, TextArray, Time};
