@@ -33,6 +33,17 @@ impl FormatError {
 /// The rule an interchange or message broke. No variant holds message content.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Rule {
+    /// Cargo-IMP: the first line is not a message identifier such as `FWB/17`.
+    #[error("line is not a Cargo-IMP message identifier (message type and version)")]
+    NotCargoImp,
+    /// Cargo-IMP: a line starting with `/` continues the line before it, and there is none.
+    #[error("continuation line has no line before it to continue")]
+    ContinuationFirst,
+    #[error("element {element} ({name}) is not valid")]
+    InvalidElement { element: usize, name: &'static str },
+    /// Cargo-IMP `parse` reads one message; a file of several is read with `parse_many`.
+    #[error("input holds more than one message")]
+    SeveralMessages,
     #[error("input holds no segment")]
     Empty,
     #[error("UNA service string advice must hold six characters")]
@@ -86,6 +97,8 @@ pub enum Rule {
     UnsupportedCharacterSet,
     #[error("byte {offset} is not a character of the character set UNB declares")]
     OutsideCharacterSet { offset: usize },
+    #[error("message type is not CUSCAR")]
+    NotCuscar,
 }
 
 /// A message that could not be used, with its UNH reference when the header could be read.
@@ -132,6 +145,14 @@ impl fmt::Display for Warning {
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum WarningKind {
+    /// Cargo-IMP: an unknown tag, or a known one where the message layout has no place for it.
+    #[error("line is not used at this place of a Cargo-IMP message and was ignored")]
+    NotUsedInCargoImp,
+    /// Cargo-IMP: a line with neither a tag nor a leading `/` (a line-wrapped transmission).
+    #[error("line has no tag and no leading '/'; read as a continuation of the line before")]
+    UntaggedLine,
+    #[error("element {element} ({name}) is not valid and was left out")]
+    InvalidElement { element: usize, name: &'static str },
     #[error("{characters} characters after UNZ were ignored")]
     TrailingData { characters: usize },
     #[error("control reference does not match the one in {header}")]
@@ -174,6 +195,19 @@ pub enum WarningKind {
         "{bytes} bytes from byte {offset} on are outside the 7-bit set UNB declares; read as ISO 8859-1"
     )]
     ReadAsLatin1 { offset: usize, bytes: usize },
+    #[error("segment is not used at this place of a CUSCAR message and was ignored")]
+    NotUsedInCuscar,
+    /// A segment that broke a rule and was left out; the rest of the message was read.
+    #[error("{0}; the segment was left out")]
+    Skipped(Rule),
+    #[error("goods item outside any CNI group; read into a consignment of its own")]
+    OutsideConsignment,
+    #[error("goods item number repeats one of the same consignment")]
+    DuplicateGoodsItem,
+    #[error("element {element} names equipment that no EQD of the message declares")]
+    UnknownEquipment { element: usize },
+    #[error("GID declares {declared} packages, its SGP segments place {placed}")]
+    PackageCount { declared: u32, placed: u32 },
 }
 
 /// A defect of the transmission that the PNRGOV reader mends before reading (see

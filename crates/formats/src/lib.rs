@@ -16,6 +16,15 @@
 //! - [`pnrgov`]: PNRGOV (PNR pushes, IATA/ICAO guide 10.1 to 13.1 and what carriers send): every
 //!   group from RCI to history (ABI/SAC) read into PNRs close to Directive (EU) 2016/681 Annex I,
 //!   one `Result` per PNR, line-wrapped and other defective transmissions mended with warnings.
+//! - [`cuscar`]: CUSCAR (customs cargo reports, UN/EDIFACT D95B, D99A, D03B and the US ACE
+//!   profile): BGM function, transport stages (TDT with vessel and IMO number, LOC, DTM), parties,
+//!   equipment (EQD, SEL), consignments (CNI with RFF/DOC transport documents, parties, routing)
+//!   and goods items (GID, FTX, PIA/CST commodity codes, MEA, DGS, PCI, SGP placements); defects
+//!   such as goods outside a consignment or equipment no EQD declares become warnings.
+//! - [`cargo_imp`]: IATA Cargo-IMP, line based: FWB (air waybill with routing, parties, rate
+//!   lines with goods and HS codes, SSR/OCI/SPH), FFM (flight manifest: points of unloading, ULDs
+//!   and the AWBs in each, part shipments) and FHL (house waybills of a master); other message
+//!   types are refused by type ([`cargo_imp::CargoImpError::Unsupported`]).
 //!
 //! Every message of an interchange has its own `Result`, so one unusable message does not hide the
 //! others. Errors and warnings name the segment position, tag, element and rule, never a value;
@@ -27,9 +36,12 @@
 //! - Syntax levels other than text: binary UNO segments, UNS sections, interactive EDIFACT (UIH).
 //! - Validation against the PAXLST directory (mandatory segments, code lists): unknown segments are
 //!   skipped with a warning; LOC qualifiers other than those listed are ignored with a warning.
-//! - CUSCAR, Cargo-IMP and list importers (see DESIGN.md).
+//! - List importers (see DESIGN.md); the Cargo-IMP Type B envelope (address lines before the
+//!   message type).
 //! - Time zones: DTM values are local times, kept as [`chrono::NaiveDateTime`].
 
+pub mod cargo_imp;
+pub mod cuscar;
 pub mod diagnostic;
 pub mod edifact;
 pub mod paxlst;
