@@ -3,6 +3,28 @@
 
 use sqlx::PgConnection;
 
+use crate::error::FieldViolations;
+
+/// Longest reason a read may give.
+pub const MAX_REASON: usize = 500;
+
+/// The reason a personal-data read gives, trimmed; a violation on `reason` when it is missing or
+/// too long.
+pub fn reason(raw: &str) -> Result<String, FieldViolations> {
+    let reason = raw.trim();
+    let mut v = FieldViolations::new();
+    if reason.is_empty() {
+        v.add(
+            "reason",
+            "is required: personal-data reads are audited with their reason",
+        );
+    } else if reason.chars().count() > MAX_REASON {
+        v.add("reason", format!("at most {MAX_REASON} characters"));
+    }
+    v.into_result()?;
+    Ok(reason.to_owned())
+}
+
 /// One line of the audit log.
 #[derive(Debug, Clone)]
 pub struct AuditEntry<'a> {

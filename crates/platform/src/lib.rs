@@ -17,6 +17,7 @@ pub mod events;
 pub mod grpc;
 pub mod inbox;
 pub mod intake;
+pub mod interchange;
 pub mod metrics;
 pub mod outbox;
 pub mod retention;

@@ -25,6 +25,7 @@ pub enum Kind {
     TextArray,
     Time,
     Json,
+    Bytes,
 }
 
 impl Kind {
@@ -37,6 +38,7 @@ impl Kind {
             Kind::Text | Kind::Date | Kind::TextArray => "text[]",
             Kind::Time => "timestamptz[]",
             Kind::Json => "jsonb[]",
+            Kind::Bytes => "bytea[]",
         }
     }
 
@@ -64,6 +66,7 @@ pub enum Cell<'a> {
     Text(Option<Cow<'a, str>>),
     Time(Option<DateTime<Utc>>),
     Json(Option<JsonValue>),
+    Bytes(Vec<u8>),
 }
 
 pub fn text(value: &str) -> Cell<'_> {
@@ -123,6 +126,7 @@ enum Values<'a> {
     Text(Vec<Option<Cow<'a, str>>>),
     Time(Vec<Option<DateTime<Utc>>>),
     Json(Vec<Option<JsonValue>>),
+    Bytes(Vec<Vec<u8>>),
 }
 
 /// The rows of one table as columns.
@@ -144,6 +148,7 @@ impl<'a> Rows<'a> {
                 Kind::Text | Kind::Date | Kind::TextArray => Values::Text(Vec::new()),
                 Kind::Time => Values::Time(Vec::new()),
                 Kind::Json => Values::Json(Vec::new()),
+                Kind::Bytes => Values::Bytes(Vec::new()),
             })
             .collect();
         Self { table, values }
@@ -165,6 +170,7 @@ impl<'a> Rows<'a> {
                 (Values::Text(v), Cell::Text(c)) => v.push(c),
                 (Values::Time(v), Cell::Time(c)) => v.push(c),
                 (Values::Json(v), Cell::Json(c)) => v.push(c),
+                (Values::Bytes(v), Cell::Bytes(c)) => v.push(c),
                 _ => debug_assert!(false, "{}.{column}: value of another kind", self.table.name),
             }
         }
@@ -186,6 +192,7 @@ impl<'a> Rows<'a> {
                 Values::Text(v) => query.bind(v),
                 Values::Time(v) => query.bind(v),
                 Values::Json(v) => query.bind(v),
+                Values::Bytes(v) => query.bind(v),
             };
         }
         query

@@ -5,6 +5,8 @@ use std::{collections::HashMap, path::Path};
 
 use serde::{Deserialize, Serialize};
 
+use crate::auth::{Caller, Role};
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Unit {
     /// Stable id, also a NATS subject token: lowercase letters, digits and '-'.
@@ -84,6 +86,51 @@ impl UnitDirectory {
             .get(&location.to_ascii_uppercase())
             .map(|indexes| indexes.iter().map(|&i| &self.units[i]).collect())
             .unwrap_or_default()
+    }
+}
+
+/// What a caller may read of the records routed to units: the whole agency (administrators,
+/// analysts building rules), or the records touching the places of its units (officers,
+/// supervisors).
+#[derive(Debug, Clone)]
+pub enum Scope {
+    Agency,
+    Locations(Vec<String>),
+}
+
+impl Scope {
+    pub fn of(caller: &Caller, units: &UnitDirectory) -> Self {
+        if caller.has_role(Role::Admin) || caller.has_role(Role::Analyst) {
+            return Self::Agency;
+        }
+        let mut locations: Vec<String> = caller
+            .units
+            .iter()
+            .filter_map(|id| units.get(id))
+            .flat_map(|unit| unit.locations.iter().map(|l| l.to_ascii_uppercase()))
+            .collect();
+        locations.sort();
+        locations.dedup();
+        Self::Locations(locations)
+    }
+
+    /// Whether a record touching these places (departure and arrival, loading and discharge,
+    /// place of entry) is the caller's to see.
+    pub fn covers(&self, places: &[&str]) -> bool {
+        match self {
+            Self::Agency => true,
+            Self::Locations(locations) => places
+                .iter()
+                .any(|place| locations.iter().any(|l| l.eq_ignore_ascii_case(place))),
+        }
+    }
+
+    /// `None` for the whole agency (SQL: `$n::text[] IS NULL OR place = ANY($n)`).
+    pub fn locations(&self) -> Option<&[String]> {
+        match self {
+            Self::Agency => None,
+            Self::Locations(locations) => Some(locations),
+        }
     }
 }
 

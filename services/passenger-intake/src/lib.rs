@@ -13,7 +13,6 @@
 
 mod batch;
 mod event;
-mod interchange;
 mod keys;
 mod link;
 mod paxlst;
@@ -116,6 +115,12 @@ pub enum IntakeError {
     NotFound(&'static str),
     #[error("{0}")]
     Internal(&'static str),
+}
+
+impl From<FieldViolations> for IntakeError {
+    fn from(violations: FieldViolations) -> Self {
+        Self::Invalid(violations)
+    }
 }
 
 impl From<IntakeError> for Status {

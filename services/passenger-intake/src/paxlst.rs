@@ -13,7 +13,11 @@ use gatehouse_formats::{
     edifact::{self, InterchangeHeader},
     paxlst::{self, ListKind, PaxlstMessage},
 };
-use gatehouse_platform::{error::FieldViolations, events::to_timestamp};
+use gatehouse_platform::{
+    error::FieldViolations,
+    events::to_timestamp,
+    interchange::{self, LENIENT, number},
+};
 use gatehouse_proto::v1::{
     ApiReport, DocumentType, Flight, FlightDirection, MessageFunction, PaxlstMessageResult, Sex,
     SubmissionResult, SubmissionStatus, SubmitApiReportRequest, SubmitPaxlstRequest,
@@ -23,9 +27,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use crate::{
-    IntakeError, PassengerIntake, batch,
-    interchange::{self, LENIENT, number},
-    times,
+    IntakeError, PassengerIntake, batch, times,
     validate::{self, Limits, ValidReport},
 };
 

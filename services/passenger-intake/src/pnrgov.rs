@@ -34,7 +34,11 @@ use gatehouse_formats::{
     edifact::InterchangeHeader,
     pnrgov::{self, PnrgovMessage},
 };
-use gatehouse_platform::{error::FieldViolations, events::to_timestamp};
+use gatehouse_platform::{
+    error::FieldViolations,
+    events::to_timestamp,
+    interchange::{self, LENIENT, number},
+};
 use gatehouse_proto::v1::{
     Address, Baggage, Contact, DocumentType, Flight, FlightDirection, FormOfPayment, FrequentFlyer,
     ItinerarySegment, Money, Payment, Pnr, PnrHistoryAction, PnrHistoryEntry, PnrPassengerType,
@@ -46,7 +50,6 @@ use gatehouse_proto::v1::{
 
 use crate::{
     IntakeError, PassengerIntake,
-    interchange::{self, LENIENT, number},
     pnr::{
         self, ValidPnr,
         validate::{

@@ -12,7 +12,6 @@ use gatehouse_platform::{
     auth::{Caller, Role},
     error::FieldViolations,
     events::to_timestamp,
-    units::UnitDirectory,
 };
 use gatehouse_proto::v1::{
     ApiReport, DocumentType, Flight, FlightDirection, GetApiReportRequest, GetApiReportResponse,
@@ -26,66 +25,15 @@ use crate::{IntakeError, link};
 
 /// Roles that may read travellers' personal data.
 pub const READERS: [Role; 3] = [Role::Officer, Role::Supervisor, Role::Analyst];
-pub const MAX_REASON: usize = 500;
 const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 1_000;
 
-/// Which flights a caller may read: the whole agency, or those touching these airports.
-#[derive(Debug, Clone)]
-pub enum Scope {
-    Agency,
-    Airports(Vec<String>),
-}
-
-impl Scope {
-    pub fn of(caller: &Caller, units: &UnitDirectory) -> Self {
-        if caller.has_role(Role::Admin) || caller.has_role(Role::Analyst) {
-            return Self::Agency;
-        }
-        let mut airports: Vec<String> = caller
-            .units
-            .iter()
-            .filter_map(|id| units.get(id))
-            .flat_map(|unit| unit.locations.iter().cloned())
-            .collect();
-        airports.sort();
-        airports.dedup();
-        Self::Airports(airports)
-    }
-
-    /// Whether a flight between these airports is the caller's to see.
-    pub fn covers(&self, departure: &str, arrival: &str) -> bool {
-        match self {
-            Self::Agency => true,
-            Self::Airports(airports) => airports
-                .iter()
-                .any(|airport| airport == departure || airport == arrival),
-        }
-    }
-
-    /// `None` for the whole agency (SQL: `$n::text[] IS NULL OR ...`).
-    fn airports(&self) -> Option<&[String]> {
-        match self {
-            Self::Agency => None,
-            Self::Airports(airports) => Some(airports),
-        }
-    }
-}
+/// Which flights a caller may read: the whole agency, or those touching its units' airports.
+pub use gatehouse_platform::units::Scope;
 
 /// The reason given, trimmed; violations when it is missing or too long.
 pub fn reason(raw: &str) -> Result<String, IntakeError> {
-    let reason = raw.trim();
-    let mut v = FieldViolations::new();
-    if reason.is_empty() {
-        v.add(
-            "reason",
-            "is required: personal-data reads are audited with their reason",
-        );
-    } else if reason.chars().count() > MAX_REASON {
-        v.add("reason", format!("at most {MAX_REASON} characters"));
-    }
-    v.into_result().map_err(IntakeError::Invalid)?;
-    Ok(reason.to_owned())
+    gatehouse_platform::audit::reason(raw).map_err(IntakeError::Invalid)
 }
 
 pub async fn get_api_report(
@@ -111,7 +59,7 @@ pub async fn get_api_report(
     )
     .bind(report_id)
     .bind(&caller.agency)
-    .bind(scope.airports())
+    .bind(scope.locations())
     .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else {
@@ -278,7 +226,7 @@ pub async fn search_travellers(
     let given = given.map(|g| g.replace('%', "\\%").replace('_', "\\_"));
     let filter = Filter {
         agency: &caller.agency,
-        airports: scope.airports(),
+        airports: scope.locations(),
         carrier,
         number,
         date,

@@ -28,10 +28,10 @@ use crate::{
 pub(crate) fn in_scope(row: &PgRow, scope: &Scope) -> Result<bool, sqlx::Error> {
     let version_row: JsonValue = row.try_get("version_row")?;
     let v = Columns(&version_row);
-    Ok(scope.covers(
+    Ok(scope.covers(&[
         &v.text("flight_departure_airport"),
         &v.text("flight_arrival_airport"),
-    ))
+    ]))
 }
 
 /// The version asked for of a PNR that `caller`'s agency received, audited; `None` when there is

@@ -1,4 +1,4 @@
-//! What raw-interchange intake (PAXLST, PNRGOV) shares: the bytes read by their declared
+//! What raw-interchange intake (PAXLST, PNRGOV, CUSCAR) shares: the bytes read by their declared
 //! character set, lenient control counts, the key the messages' ids derive from, and findings in
 //! the contract's shape.
 
@@ -8,10 +8,9 @@ use gatehouse_formats::{
     ControlCounts, FormatError, ReadOptions, Warning,
     edifact::{self, InterchangeHeader},
 };
-use gatehouse_platform::error::FieldViolations;
 use gatehouse_proto::v1::FormatWarning;
 
-use crate::{IntakeError, validate::MAX_MESSAGE_ID};
+use crate::{error::FieldViolations, intake::MAX_MESSAGE_ID};
 
 /// Control counts (UNT, CNT, EQN, UNZ) that disagree come back as warnings: carriers' systems
 /// get them wrong, and refusing the list would leave the unit blind to the flight.
@@ -20,15 +19,15 @@ pub const LENIENT: ReadOptions = ReadOptions {
 };
 
 /// The interchange as text, with what decoding it found (8-bit bytes under a 7-bit set).
-pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Vec<Warning>), IntakeError> {
+pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, Vec<Warning>), FieldViolations> {
     edifact::decode_declared(bytes).map_err(|error| unreadable(&error))
 }
 
 /// An interchange that cannot be read at all: refused on field `edifact`, naming the segment.
-pub fn unreadable(error: &FormatError) -> IntakeError {
+pub fn unreadable(error: &FormatError) -> FieldViolations {
     let mut v = FieldViolations::new();
     v.add("edifact", error.to_string());
-    IntakeError::Invalid(v)
+    v
 }
 
 /// The key the messages' ids derive from: the client's, else `<kind>:<UNB sender>:<control
@@ -39,7 +38,7 @@ pub fn key(
     message_id: &str,
     header: &InterchangeHeader,
     reserved: usize,
-) -> Result<String, IntakeError> {
+) -> Result<String, FieldViolations> {
     let given = message_id.trim();
     let key = match given {
         "" => format!("{kind}:{}:{}", header.sender.id, header.control_reference),
@@ -56,7 +55,7 @@ pub fn key(
             },
             format!("at most {max} characters (each message's number is appended)"),
         );
-        return Err(IntakeError::Invalid(v));
+        return Err(v);
     }
     Ok(key)
 }
