@@ -11,7 +11,7 @@ use clap::Subcommand;
 use gatehouse_checks::container::EquipmentCategory;
 use gatehouse_checks::country::mrz_state;
 use gatehouse_checks::mrz::{self, Mrz, Sex};
-use gatehouse_checks::{AirWaybillNumber, ContainerNumber, ImoNumber};
+use gatehouse_checks::{AirWaybillNumber, ContainerNumber, HsCode, ImoNumber, UnNumber, unlocode};
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum CheckCommand {
@@ -24,6 +24,12 @@ pub enum CheckCommand {
     Imo { value: String },
     /// Verify an air waybill number (020-12345675).
     Awb { value: String },
+    /// Look up a UN/LOCODE (ME BAR, MEBAR) in UNECE's code list: name, subdivision, functions.
+    Unlocode { value: String },
+    /// Look up an HS code of 6 to 10 digits (7312.10, 8471300000) in HS 2022.
+    Hs { value: String },
+    /// Verify the form of a UN dangerous-goods number (UN1942, 1942).
+    UnNumber { value: String },
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -101,6 +107,58 @@ pub fn check(command: &CheckCommand, today: NaiveDate) -> Outcome {
                 outcome
             }
             Err(error) => Outcome::failed(format!("invalid air waybill number: {error}")),
+        },
+        CheckCommand::Unlocode { value } => match unlocode::location(value) {
+            Ok(location) => {
+                let mut outcome = Outcome::default();
+                outcome.field("un/locode", location.code);
+                outcome.field("name", location.name);
+                outcome.field("country", location.country_code());
+                if !location.subdivision.is_empty() {
+                    outcome.field("subdivision", location.subdivision);
+                }
+                let functions: Vec<String> = location
+                    .functions
+                    .iter()
+                    .map(|f| format!("{f:?}"))
+                    .collect();
+                outcome.field("functions", functions.join(", "));
+                if let Some(iata) = location.iata_code() {
+                    outcome.field("iata code", iata);
+                }
+                outcome
+            }
+            Err(error) => Outcome::failed(format!("invalid UN/LOCODE: {error}")),
+        },
+        CheckCommand::Hs { value } => match HsCode::parse(value) {
+            Ok(code) => {
+                let mut outcome = Outcome::default();
+                outcome.field("hs code", code.digits());
+                outcome.field(
+                    "section",
+                    format!("{} {}", code.section.numeral, code.section.name),
+                );
+                for (level, entry) in [
+                    ("chapter", code.chapter),
+                    ("heading", code.heading),
+                    ("subheading", code.subheading),
+                ] {
+                    outcome.field(level, format!("{} {}", entry.code, entry.description));
+                }
+                if let Some(extension) = code.national_extension() {
+                    outcome.field("national extension", extension);
+                }
+                outcome
+            }
+            Err(error) => Outcome::failed(format!("invalid HS code: {error}")),
+        },
+        CheckCommand::UnNumber { value } => match UnNumber::parse(value) {
+            Ok(number) => {
+                let mut outcome = Outcome::default();
+                outcome.field("un number", number);
+                outcome
+            }
+            Err(error) => Outcome::failed(format!("invalid UN number: {error}")),
         },
     }
 }
@@ -293,6 +351,39 @@ mod tests {
                 .failure
                 .as_deref(),
             Some("invalid air waybill number: check digit is 2, expected 3")
+        );
+    }
+
+    #[test]
+    fn cargo_reference_codes_print_what_the_lists_say_or_the_reason() {
+        let bar = check(&parse(&["unlocode", "me bar"]), today());
+        assert!(bar.failure.is_none(), "{bar:?}");
+        assert!(
+            bar.printed
+                .starts_with("un/locode: MEBAR\nname: Bar\ncountry: ME\n")
+        );
+        assert!(bar.printed.contains("functions: Port"), "{}", bar.printed);
+        assert!(
+            check(&parse(&["unlocode", "XZ123"]), today())
+                .failure
+                .is_some()
+        );
+        let hs = check(&parse(&["hs", "7312.10"]), today());
+        assert!(hs.failure.is_none(), "{hs:?}");
+        assert!(hs.printed.starts_with("hs code: 731210\nsection: XV "));
+        assert!(hs.printed.contains("chapter: 73 "));
+        assert!(hs.printed.contains("subheading: 731210 "));
+        assert!(check(&parse(&["hs", "731"]), today()).failure.is_some());
+        let un = check(&parse(&["un-number", "un 1942"]), today());
+        assert_eq!(un.printed, "un number: UN1942\n");
+        assert_eq!(
+            check(&parse(&["un-number", "NA1993"]), today())
+                .failure
+                .as_deref(),
+            Some(
+                "invalid UN number: NA and ID numbers are national or IATA identification \
+                 numbers, not UN numbers"
+            )
         );
     }
 }
