@@ -24,6 +24,8 @@ use tonic_types::StatusExt;
 // A test target's root resolves `mod` files next to itself, not in `e2e/`.
 #[path = "e2e/alerts.rs"]
 mod alerts;
+#[path = "e2e/cargo.rs"]
+mod cargo;
 #[path = "e2e/dlq.rs"]
 mod dlq;
 #[path = "e2e/intake.rs"]
@@ -810,7 +812,7 @@ async fn every_service_serves_health_and_reflection_v1_and_v1alpha() {
     // A declared-but-later RPC answers UNIMPLEMENTED, after authentication.
     let mut cargo = sandbox.cargo_intake(&SUBMITTER).await.unwrap();
     let status = cargo
-        .submit_cuscar(gatehouse_proto::v1::SubmitCuscarRequest::default())
+        .submit_cargo_imp(gatehouse_proto::v1::SubmitCargoImpRequest::default())
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::Unimplemented);

@@ -14,7 +14,8 @@ use anyhow::{Context, Result, bail};
 use futures::StreamExt;
 use gatehouse_platform::{auth::Role, config::ServiceKind};
 use gatehouse_proto::v1::{
-    SubmissionResult, SubmissionStatus, SubmitPaxlstRequest, SubmitPnrgovRequest,
+    SubmissionResult, SubmissionStatus, SubmitCuscarRequest, SubmitPaxlstRequest,
+    SubmitPnrgovRequest, cargo_intake_service_client::CargoIntakeServiceClient,
     passenger_intake_service_client::PassengerIntakeServiceClient,
 };
 use indicatif::{ProgressBar, ProgressStyle};
@@ -35,6 +36,21 @@ pub enum SubmitCommand {
     Paxlst(SubmitArgs),
     /// UN/EDIFACT PNRGOV interchanges (PNR pushes) to passenger-intake.
     Pnrgov(SubmitArgs),
+    /// UN/EDIFACT CUSCAR interchanges (customs cargo reports) to cargo-intake.
+    Cuscar(CargoSubmitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CargoSubmitArgs {
+    /// Interchange files, one interchange each.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Print one JSON object per message instead of a progress bar and summary.
+    #[arg(long)]
+    pub json: bool,
+    /// cargo-intake gRPC URL.
+    #[arg(long, env = "GATEHOUSE_CARGO_INTAKE_URL", default_value_t = client::default_url(ServiceKind::CargoIntake))]
+    pub addr: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -64,6 +80,8 @@ pub struct MessageLine {
     pub travellers: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pnrs: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consignments: Option<i32>,
     pub reason: String,
 }
 
@@ -74,23 +92,53 @@ impl MessageLine {
 }
 
 pub async fn run(command: &SubmitCommand) -> Result<()> {
-    let (args, kind) = match command {
-        SubmitCommand::Paxlst(args) => (args, Kind::Paxlst),
-        SubmitCommand::Pnrgov(args) => (args, Kind::Pnrgov),
-    };
     let token = client::token_for("cli-submitter", &[Role::Submitter], &[])?;
-    let channel = client::connect_authed(&args.addr, &token).await?;
-    let intake = PassengerIntakeServiceClient::new(channel);
-    let bar = progress(args);
-    let results: Vec<Vec<MessageLine>> = futures::stream::iter(args.files.iter())
+    match command {
+        SubmitCommand::Paxlst(args) | SubmitCommand::Pnrgov(args) => {
+            let kind = if matches!(command, SubmitCommand::Paxlst(_)) {
+                Kind::Paxlst
+            } else {
+                Kind::Pnrgov
+            };
+            let channel = client::connect_authed(&args.addr, &token).await?;
+            let intake = PassengerIntakeServiceClient::new(channel);
+            run_files(&args.files, args.json, |file| {
+                let mut intake = intake.clone();
+                async move {
+                    match kind {
+                        Kind::Paxlst => submit_paxlst_file(&mut intake, file).await,
+                        Kind::Pnrgov => submit_pnrgov_file(&mut intake, file).await,
+                    }
+                }
+            })
+            .await
+        }
+        SubmitCommand::Cuscar(args) => {
+            let channel = client::connect_authed(&args.addr, &token).await?;
+            let intake = CargoIntakeServiceClient::new(channel);
+            run_files(&args.files, args.json, |file| {
+                let mut intake = intake.clone();
+                async move { submit_cuscar_file(&mut intake, file).await }
+            })
+            .await
+        }
+    }
+}
+
+/// Submits every file with `submit`, a few at a time, and prints the lines in file order (as
+/// JSON, or a summary); fails when a message was not accepted.
+async fn run_files<'a, F, Fut>(files: &'a [PathBuf], json: bool, submit: F) -> Result<()>
+where
+    F: Fn(&'a Path) -> Fut,
+    Fut: Future<Output = Vec<MessageLine>>,
+{
+    let bar = progress(files.len(), json);
+    let results: Vec<Vec<MessageLine>> = futures::stream::iter(files.iter())
         .map(|file| {
-            let mut intake = intake.clone();
             let bar = bar.clone();
+            let lines = submit(file);
             async move {
-                let lines = match kind {
-                    Kind::Paxlst => submit_paxlst_file(&mut intake, file).await,
-                    Kind::Pnrgov => submit_pnrgov_file(&mut intake, file).await,
-                };
+                let lines = lines.await;
                 bar.inc(1);
                 lines
             }
@@ -101,12 +149,12 @@ pub async fn run(command: &SubmitCommand) -> Result<()> {
         .await;
     bar.finish_and_clear();
     let lines: Vec<MessageLine> = results.into_iter().flatten().collect();
-    if args.json {
+    if json {
         for line in &lines {
             println!("{}", serde_json::to_string(line)?);
         }
     } else {
-        print!("{}", summary(args.files.len(), &lines));
+        print!("{}", summary(files.len(), &lines));
     }
     let failed = lines.iter().filter(|l| !l.succeeded()).count();
     if failed > 0 {
@@ -121,11 +169,11 @@ enum Kind {
     Pnrgov,
 }
 
-fn progress(args: &SubmitArgs) -> ProgressBar {
-    if args.json {
+fn progress(files: usize, json: bool) -> ProgressBar {
+    if json {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(args.files.len() as u64);
+    let bar = ProgressBar::new(files as u64);
     if let Ok(style) =
         ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} files")
     {
@@ -181,6 +229,7 @@ pub async fn submit_paxlst_file(
                 record_id: result.record_id,
                 travellers: Some(result.item_count),
                 pnrs: None,
+                consignments: None,
                 reason: reason.join("; "),
             }
         })
@@ -266,6 +315,60 @@ pub async fn submit_pnrgov_file(
                     .unwrap_or_default(),
                 travellers: None,
                 pnrs: Some(i32::try_from(stored).unwrap_or(i32::MAX)),
+                consignments: None,
+                reason: reason.join("; "),
+            }
+        })
+        .collect()
+}
+
+/// Submits one CUSCAR file: one line per message, `consignments` counting those stored or found
+/// as duplicates.
+pub async fn submit_cuscar_file(
+    intake: &mut CargoIntakeServiceClient<AuthChannel>,
+    file: &Path,
+) -> Vec<MessageLine> {
+    let name = file.display().to_string();
+    let response = match submit_file(file, |edifact| {
+        let mut intake = intake.clone();
+        async move {
+            intake
+                .submit_cuscar(SubmitCuscarRequest {
+                    message_id: String::new(),
+                    edifact,
+                })
+                .await
+        }
+    })
+    .await
+    {
+        Ok(response) => response,
+        Err(failed) => return failed,
+    };
+    let envelope: Vec<String> = response.warnings.iter().map(format_warning).collect();
+    response
+        .messages
+        .into_iter()
+        .map(|message| {
+            let result = message.result.unwrap_or_default();
+            let status = match SubmissionStatus::try_from(result.status) {
+                Ok(SubmissionStatus::Accepted) => "accepted",
+                Ok(SubmissionStatus::Duplicate) => "duplicate",
+                _ => "rejected",
+            };
+            let reason: Vec<String> = std::iter::once(result.reason)
+                .filter(|r| !r.is_empty())
+                .chain(message.warnings.iter().map(format_warning))
+                .chain(envelope.iter().cloned())
+                .collect();
+            MessageLine {
+                file: name.clone(),
+                message: message.message,
+                status,
+                record_id: result.record_id,
+                travellers: None,
+                pnrs: None,
+                consignments: Some(result.item_count),
                 reason: reason.join("; "),
             }
         })
@@ -287,6 +390,7 @@ where
             record_id: String::new(),
             travellers: None,
             pnrs: None,
+            consignments: None,
             reason,
         }]
     };
@@ -361,6 +465,11 @@ pub fn summary(files: usize, lines: &[MessageLine]) -> String {
     let accepted = lines.iter().filter(|l| l.status == "accepted");
     let counted = if lines.iter().any(|l| l.pnrs.is_some()) {
         format!("{} PNRs", accepted.filter_map(|l| l.pnrs).sum::<i32>())
+    } else if lines.iter().any(|l| l.consignments.is_some()) {
+        format!(
+            "{} consignments",
+            accepted.filter_map(|l| l.consignments).sum::<i32>()
+        )
     } else {
         format!(
             "{} travellers",
@@ -403,6 +512,7 @@ mod tests {
             },
             travellers: Some(travellers),
             pnrs: None,
+            consignments: None,
             reason: reason.into(),
         }
     }
@@ -442,6 +552,7 @@ mod tests {
         let pnrs = |message: u32, status: &'static str, pnrs: i32| MessageLine {
             travellers: None,
             pnrs: Some(pnrs),
+            consignments: None,
             ..line(message, status, 0, "")
         };
         let lines = [pnrs(1, "accepted", 3), pnrs(2, "duplicate", 2)];

@@ -1,32 +1,79 @@
-//! Cargo intake: receives pre-arrival cargo manifests (structured, CUSCAR, Cargo-IMP) from
-//! carriers and agency systems for risk targeting.
+//! Cargo intake: receives pre-arrival cargo manifests from carriers, forwarders and agency
+//! systems, validates and stores them, and publishes them for risk targeting.
 //!
-//! This issue brings the service up with its platform tables (outbox, inbox, audit), streams,
-//! authentication, health and reflection. All of `CargoIntakeService` — `SubmitManifest`,
-//! `StreamManifests`, `SubmitCuscar`, `SubmitCargoImp`, `GetManifest` — is declared for the
-//! cargo issue and answers `UNIMPLEMENTED` until then.
+//! Implemented: `SubmitManifest` and `StreamManifests` (bidirectional, micro-batched through the
+//! platform's streamed submissions: each batch in one transaction, one result per item as soon as
+//! it is committed) and the audited `GetManifest`. A movement (mode, carrier, voyage, place of
+//! entry; for air also the arrival date) keeps one id, and every manifest of it is a version; a
+//! consignment (transport document + issuer) is a record of its own with versions, listed by the
+//! manifest versions that carry it, and intake keeps the history of the parties it has seen
+//! (first time a consignee appears, earlier consignments, earlier countries of loading), which
+//! each `ManifestAccepted` carries. `SubmitCuscar` takes a raw UN/EDIFACT CUSCAR interchange,
+//! one result per message, each mapped to the same manifest contract and validated alike.
+//! `SubmitCargoImp` answers `UNIMPLEMENTED` until the Cargo-IMP messages are mapped (the reader
+//! is in `gatehouse_formats`).
+
+mod batch;
+pub mod cuscar;
+mod event;
+mod keys;
+mod raw;
+mod read;
+mod store;
+mod stream;
+pub mod validate;
+
+use std::sync::Arc;
 
 use gatehouse_platform::{
+    auth::{self, Role},
+    bus::{Bus, BusError},
     config::ServiceConfig,
+    db,
+    error::{FieldViolations, internal},
+    events::to_timestamp,
+    intake,
+    outbox::Relay,
     runtime::{RuntimeError, ServiceRuntime},
+    units::{Scope, UnitDirectory},
 };
-use gatehouse_proto::v1::cargo_intake_service_server::{
-    CargoIntakeService, CargoIntakeServiceServer,
+use gatehouse_proto::v1::{
+    GetManifestRequest, GetManifestResponse, StreamManifestsRequest, StreamManifestsResponse,
+    SubmissionResult, SubmissionStatus, SubmitCuscarRequest, SubmitCuscarResponse,
+    SubmitManifestRequest, SubmitManifestResponse,
+    cargo_intake_service_server::{CargoIntakeService, CargoIntakeServiceServer},
 };
+use sqlx::PgPool;
 use tokio::net::TcpListener;
-use tonic::service::Routes;
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status, Streaming, codegen::BoxStream, service::Routes};
+
+use crate::{batch::Outcome, validate::Limits};
+
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Room left under the server's payload limit for the headers of a published event.
+const EVENT_HEADROOM: usize = 64 * 1024;
 
 gatehouse_platform::service_binary!(CargoIntake);
 
+/// Runs the service on `listener` until `shutdown`.
 pub async fn run(
     config: ServiceConfig,
     listener: TcpListener,
     shutdown: gatehouse_platform::runtime::Shutdown,
 ) -> Result<(), RuntimeError> {
-    // The manifest schema arrives with the cargo issue; until then only the platform tables exist.
-    let runtime = ServiceRuntime::start(config, &sqlx::migrate::Migrator::DEFAULT).await?;
+    let runtime = ServiceRuntime::start(config, &MIGRATIONS).await?;
+    let service = CargoIntake {
+        pool: runtime.pool.clone(),
+        relay: runtime.relay.clone(),
+        bus: runtime.bus.clone(),
+        draining: runtime.draining.clone(),
+        batch_size: intake::batch_size_from_env(),
+        units: runtime.units.clone(),
+    };
     let routes = Routes::new(CargoIntakeServiceServer::with_interceptor(
-        CargoIntake,
+        service,
         runtime.interceptor(),
     ));
     runtime
@@ -39,6 +86,198 @@ pub async fn run(
         .await
 }
 
-pub struct CargoIntake;
+/// Everything that can go wrong in this service, mapped to a gRPC status in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error("invalid request: {0}")]
+    Invalid(FieldViolations),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("event: {0}")]
+    Event(#[from] BusError),
+    #[error("message ids kept being taken by concurrent submissions")]
+    Contended,
+    /// Unknown, or not the caller's to see: the two are not told apart.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Internal(&'static str),
+}
 
-impl CargoIntakeService for CargoIntake {}
+impl From<FieldViolations> for IntakeError {
+    fn from(violations: FieldViolations) -> Self {
+        Self::Invalid(violations)
+    }
+}
+
+impl From<IntakeError> for Status {
+    fn from(error: IntakeError) -> Self {
+        match error {
+            IntakeError::Invalid(violations) => violations.into_status(),
+            IntakeError::Db(e) => db::status(&e),
+            IntakeError::Contended => {
+                tracing::warn!("message ids contended by concurrent submissions");
+                Status::unavailable("the same message ids are being submitted concurrently, retry")
+            }
+            IntakeError::NotFound(what) => Status::not_found(format!("{what} not found")),
+            IntakeError::Event(e) => internal(&e),
+            IntakeError::Internal(e) => internal(&e),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct CargoIntake {
+    pool: PgPool,
+    relay: Relay,
+    bus: Bus,
+    draining: CancellationToken,
+    batch_size: usize,
+    units: Arc<UnitDirectory>,
+}
+
+#[tonic::async_trait]
+impl CargoIntakeService for CargoIntake {
+    #[tracing::instrument(skip_all, fields(agency))]
+    async fn submit_manifest(
+        &self,
+        request: Request<SubmitManifestRequest>,
+    ) -> Result<Response<SubmitManifestResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        caller.require_any(&[Role::Submitter])?;
+        tracing::Span::current().record("agency", caller.agency.as_str());
+        let valid = validate::validate(request.into_inner(), &caller.agency, &self.limits())
+            .map_err(IntakeError::Invalid)?;
+        let [outcome] = <[Outcome; 1]>::try_from(
+            batch::store(
+                &self.pool,
+                &self.relay,
+                &caller.agency,
+                std::slice::from_ref(&valid),
+            )
+            .await?,
+        )
+        .map_err(|_| IntakeError::Internal("a stored batch of one has not one outcome"))?;
+        tracing::info!(
+            manifest_id = %outcome.manifest_id,
+            version = outcome.version,
+            consignments = outcome.consignment_ids.len(),
+            duplicate = outcome.duplicate,
+            "manifest submitted"
+        );
+        Ok(Response::new(SubmitManifestResponse {
+            manifest_id: outcome.manifest_id.to_string(),
+            accepted_at: Some(to_timestamp(outcome.accepted_at)),
+            consignment_count: count(&outcome),
+            duplicate: outcome.duplicate,
+            version: outcome.version,
+            warnings: valid.warnings,
+            consignment_ids: outcome
+                .consignment_ids
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(agency))]
+    async fn stream_manifests(
+        &self,
+        request: Request<Streaming<StreamManifestsRequest>>,
+    ) -> Result<Response<BoxStream<StreamManifestsResponse>>, Status> {
+        let caller = auth::caller(&request)?;
+        caller.require_any(&[Role::Submitter])?;
+        tracing::Span::current().record("agency", caller.agency.as_str());
+        Ok(Response::new(intake::stream::<stream::Manifests>(
+            self.clone(),
+            intake::StreamSettings {
+                draining: self.draining.clone(),
+                batch_size: self.batch_size,
+            },
+            caller.agency.clone(),
+            request.into_inner(),
+        )))
+    }
+
+    #[tracing::instrument(skip_all, fields(agency, bytes))]
+    async fn submit_cuscar(
+        &self,
+        request: Request<SubmitCuscarRequest>,
+    ) -> Result<Response<SubmitCuscarResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        caller.require_any(&[Role::Submitter])?;
+        let span = tracing::Span::current();
+        span.record("agency", caller.agency.as_str());
+        let request = request.into_inner();
+        span.record("bytes", request.edifact.len());
+        let response = raw::submit_cuscar(self, &caller.agency, request).await?;
+        let count = |status: SubmissionStatus| {
+            response
+                .messages
+                .iter()
+                .filter(|m| m.result.as_ref().is_some_and(|r| r.status == status as i32))
+                .count()
+        };
+        tracing::info!(
+            messages = response.messages.len(),
+            accepted = count(SubmissionStatus::Accepted),
+            duplicates = count(SubmissionStatus::Duplicate),
+            rejected = count(SubmissionStatus::Rejected),
+            consignments = response.consignment_count,
+            "cuscar interchange received"
+        );
+        Ok(Response::new(response))
+    }
+
+    #[tracing::instrument(skip_all, fields(agency, actor))]
+    async fn get_manifest(
+        &self,
+        request: Request<GetManifestRequest>,
+    ) -> Result<Response<GetManifestResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        caller.require_any(&read::READERS)?;
+        let span = tracing::Span::current();
+        span.record("agency", caller.agency.as_str());
+        span.record("actor", caller.subject.as_str());
+        let scope = Scope::of(&caller, &self.units);
+        let response =
+            read::get_manifest(&self.pool, &caller, &scope, request.into_inner()).await?;
+        tracing::info!(manifest_id = %response.manifest_id, version = response.version, "manifest read");
+        Ok(Response::new(response))
+    }
+}
+
+impl CargoIntake {
+    /// Limits of the deployment; the event limit follows the NATS server's payload limit.
+    fn limits(&self) -> Limits {
+        let max_payload = self.bus.client().server_info().max_payload;
+        if max_payload == 0 {
+            // Not connected yet: the NATS default (1 MiB) less headroom.
+            Limits::default()
+        } else {
+            Limits {
+                max_event_bytes: max_payload.saturating_sub(EVENT_HEADROOM),
+            }
+        }
+    }
+}
+
+fn count(outcome: &Outcome) -> i32 {
+    i32::try_from(outcome.consignment_ids.len()).unwrap_or(i32::MAX)
+}
+
+fn result(message_id: String, outcome: &Outcome) -> SubmissionResult {
+    SubmissionResult {
+        message_id,
+        status: if outcome.duplicate {
+            SubmissionStatus::Duplicate
+        } else {
+            SubmissionStatus::Accepted
+        } as i32,
+        record_id: outcome.manifest_id.to_string(),
+        accepted_at: Some(to_timestamp(outcome.accepted_at)),
+        item_count: count(outcome),
+        version: outcome.version,
+        ..Default::default()
+    }
+}
