@@ -28,6 +28,8 @@ const PERSONAL: &[&str] = &[
     "ImportWatchlistRequest",
     "SearchTravellersRequest",
     "NameCriterion",
+    "ConsignmentSummary",
+    "SearchConsignmentsRequest",
 ];
 
 fn main() -> io::Result<()> {

@@ -63,6 +63,16 @@ pub use mrz::{Mrz, MrzError, MrzFault};
 pub use transliteration::{mrz_name, transliterate_icao};
 pub use unlocode::{Location, location};
 
+/// The ISO 3166-1 alpha-3 code of the country of a place: a UN/LOCODE's country part (`CNNGB`
+/// gives `CHN`) or an IATA airport's country (`IST` gives `TUR`); `None` for anything else.
+pub fn country_of_place(place: &str) -> Option<&'static str> {
+    match place.len() {
+        5 => country::alpha2_to_alpha3(place.get(..2)?),
+        3 => country::alpha2_to_alpha3(airport::airport(place)?.country),
+        _ => None,
+    }
+}
+
 /// Fixtures written by others, read from `$GATEHOUSE_FIXTURES/<folder>` and never copied into
 /// the repo. When `CI=true` a missing variable or file fails the test; elsewhere the caller
 /// returns early.
@@ -86,5 +96,16 @@ mod fixture {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn places_give_their_country() {
+        assert_eq!(super::country_of_place("CNNGB"), Some("CHN"));
+        assert_eq!(super::country_of_place("IST"), Some("TUR"));
+        assert_eq!(super::country_of_place("ZZZZZZ"), None);
+        assert_eq!(super::country_of_place(""), None);
     }
 }

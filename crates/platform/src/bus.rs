@@ -104,6 +104,8 @@ pub mod subjects {
     pub const PNR_ACCEPTED: &str = "gatehouse.passenger.pnr.accepted";
     pub const RISK_ASSESSED_PASSENGER: &str = "gatehouse.risk.assessed.passenger";
     pub const RISK_ASSESSED_CARGO: &str = "gatehouse.risk.assessed.cargo";
+    /// Every mode's `manifest_accepted`.
+    pub const MANIFEST_ACCEPTED_ANY: &str = "gatehouse.cargo.manifest.accepted.>";
     pub const RULES_CHANGED: &str = "gatehouse.control.rules.changed";
     pub const WATCHLIST_CHANGED: &str = "gatehouse.control.watchlist.changed";
 
@@ -153,6 +155,11 @@ pub mod durables {
         name: "risk-targeting-pnr",
         filter: subjects::PNR_ACCEPTED,
     };
+    pub const RISK_TARGETING_CARGO: Durable = Durable {
+        stream: StreamKind::Intake,
+        name: "risk-targeting-cargo",
+        filter: subjects::MANIFEST_ACCEPTED_ANY,
+    };
     pub const UNIT_ALERTS_ASSESSED: Durable = Durable {
         stream: StreamKind::Risk,
         name: "unit-alerts-assessed",
@@ -167,6 +174,11 @@ pub mod durables {
         stream: StreamKind::Intake,
         name: "reporting-pnr-accepted",
         filter: subjects::PNR_ACCEPTED,
+    };
+    pub const REPORTING_MANIFEST_ACCEPTED: Durable = Durable {
+        stream: StreamKind::Intake,
+        name: "reporting-manifest-accepted",
+        filter: subjects::MANIFEST_ACCEPTED_ANY,
     };
     pub const REPORTING_RISK_ASSESSED: Durable = Durable {
         stream: StreamKind::Risk,
@@ -184,12 +196,14 @@ pub mod durables {
         filter: "gatehouse.alert.updated.>",
     };
 
-    pub const ALL: [Durable; 8] = [
+    pub const ALL: [Durable; 10] = [
         RISK_TARGETING_API,
         RISK_TARGETING_PNR,
+        RISK_TARGETING_CARGO,
         UNIT_ALERTS_ASSESSED,
         REPORTING_API_ACCEPTED,
         REPORTING_PNR_ACCEPTED,
+        REPORTING_MANIFEST_ACCEPTED,
         REPORTING_RISK_ASSESSED,
         REPORTING_ALERT_RAISED,
         REPORTING_ALERT_UPDATED,

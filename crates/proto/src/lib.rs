@@ -44,6 +44,42 @@ pub mod labels {
     }
 }
 
+impl v1::ConsignmentSummary {
+    /// What an assessment, alert or search shows of `consignment` on `manifest`: its ports are
+    /// the manifest's where it gives none of its own.
+    pub fn of(
+        manifest_id: &str,
+        consignment_id: &str,
+        manifest: &v1::CargoManifest,
+        consignment: &v1::Consignment,
+    ) -> Self {
+        let name =
+            |party: &Option<v1::Party>| party.as_ref().map(|p| p.name.clone()).unwrap_or_default();
+        let or = |own: &str, manifest: &str| if own.is_empty() { manifest } else { own }.to_owned();
+        Self {
+            manifest_id: manifest_id.to_owned(),
+            consignment_id: consignment_id.to_owned(),
+            transport_document_number: consignment.transport_document_number.clone(),
+            mode: manifest.mode,
+            consignor_name: name(&consignment.consignor),
+            consignee_name: name(&consignment.consignee),
+            hs_codes: consignment
+                .goods_items
+                .iter()
+                .map(|g| g.hs_code.clone())
+                .filter(|c| !c.is_empty())
+                .collect(),
+            container_numbers: consignment
+                .containers
+                .iter()
+                .map(|c| c.number.clone())
+                .collect(),
+            port_of_loading: or(&consignment.port_of_loading, &manifest.port_of_loading),
+            port_of_discharge: or(&consignment.port_of_discharge, &manifest.port_of_discharge),
+        }
+    }
+}
+
 /// `Debug` for messages that hold personal data (names, documents, contacts, payment, raw
 /// messages): prints the type only, so a stray `{:?}` in a log or span cannot leak them.
 macro_rules! personal_data {
@@ -81,6 +117,8 @@ personal_data!(
     ImportWatchlistRequest,
     SearchTravellersRequest,
     NameCriterion,
+    ConsignmentSummary,
+    SearchConsignmentsRequest,
 );
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
-//! Static type inference over a parsed passenger rule, so a rule that cannot yield a bool (or
-//! compares a text field with a number) is refused when it is written instead of failing on
-//! every traveller at screening time.
+//! Static type inference over a parsed rule (passenger or cargo), so a rule that cannot yield a
+//! bool (or compares a text field with a number) is refused when it is written instead of
+//! failing on every traveller or consignment at screening time.
 //!
 //! The inference is conservative: what it cannot know is `dyn` and accepted (an index into a
 //! map built from mixed literals, say), so a well-typed rule is never refused. What it knows
@@ -15,7 +15,7 @@ use cel::{
     common::ast::{ComprehensionExpr, EntryExpr, Expr, IdedExpr, LiteralValue, operators},
 };
 
-use crate::{FieldKind, PASSENGER_FIELDS, Position, RuleError};
+use crate::{FieldKind, Position, RuleError, Schema};
 
 /// What the inference knows of a sub-expression's value.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub(crate) enum Type {
     Duration,
     List(Box<Type>),
     Map(Box<Type>, Box<Type>),
-    /// One of the context variables (`traveller`, `document`, `flight`): its fields are known.
+    /// One of the context variables (`traveller`, `goods`, ...): its fields are known.
     Record(&'static str),
     /// Unknown until run time; accepted wherever a value is.
     Dyn,
@@ -73,8 +73,9 @@ impl Type {
 }
 
 /// Whether `==` between values of `a` and `b` can ever be true. CEL compares numbers across
-/// int, uint and double; anything else of different types is never equal, which in a rule is a
-/// mistake (`document.days_to_expiry == '30'`).
+/// int, uint and double (`consignment.gross_weight_kg == 20000` works at run time); anything
+/// else of different types is never equal, which in a rule is a mistake
+/// (`document.days_to_expiry == '30'`, `consignee.first_seen == 'yes'`).
 fn equatable(a: &Type, b: &Type) -> bool {
     match (a, b) {
         (Type::Dyn, _) | (_, Type::Dyn) => true,
@@ -85,7 +86,8 @@ fn equatable(a: &Type, b: &Type) -> bool {
     }
 }
 
-/// Whether `<` and friends have an overload for `a` and `b`.
+/// Whether `<` and friends have an overload for `a` and `b`: the runtime orders numbers across
+/// int, uint and double (`consignment.gross_weight_kg > 20000`), lists not at all.
 fn orderable(a: &Type, b: &Type) -> bool {
     match (a, b) {
         (Type::Dyn, _) | (_, Type::Dyn) => true,
@@ -129,25 +131,21 @@ fn operator_symbol(function: &str) -> &str {
     }
 }
 
-fn field_kind(variable: &str, field: &str) -> Option<FieldKind> {
-    PASSENGER_FIELDS
-        .iter()
-        .find(|(name, _)| *name == variable)
-        .and_then(|(_, fields)| fields.iter().find(|(name, _)| *name == field))
-        .map(|(_, kind)| *kind)
-}
-
 fn field_type(kind: FieldKind) -> Type {
     match kind {
         FieldKind::Text => Type::String,
         FieldKind::Int => Type::Int,
+        FieldKind::Double => Type::Double,
+        FieldKind::Bool => Type::Bool,
+        FieldKind::TextList => Type::List(Box::new(Type::String)),
     }
 }
 
-/// Refuses `program` unless it is well typed over the passenger context and yields a bool.
-pub(crate) fn check_passenger(program: &Program) -> Result<(), RuleError> {
+/// Refuses `program` unless it is well typed over `schema`'s context and yields a bool.
+pub(crate) fn check(program: &Program, schema: Schema) -> Result<(), RuleError> {
     let mut checker = Checker {
         program,
+        schema,
         scope: Vec::new(),
     };
     let root = program.expression();
@@ -162,6 +160,7 @@ pub(crate) fn check_passenger(program: &Program) -> Result<(), RuleError> {
 
 struct Checker<'p> {
     program: &'p Program,
+    schema: Schema,
     /// Comprehension variables in scope, innermost last.
     scope: Vec<(String, Type)>,
 }
@@ -298,12 +297,10 @@ impl Checker<'_> {
         if let Some((_, t)) = self.scope.iter().rev().find(|(n, _)| n == name) {
             return Ok(t.clone());
         }
-        match PASSENGER_FIELDS
-            .iter()
-            .find(|(variable, _)| *variable == name)
-        {
-            Some((variable, _)) => Ok(Type::Record(variable)),
+        match self.schema.variable(name) {
+            Some(variable) => Ok(Type::Record(variable)),
             None => Err(RuleError::UnknownVariable {
+                expected: self.schema.variables_hint(),
                 position: self.position(id),
             }),
         }
@@ -311,14 +308,14 @@ impl Checker<'_> {
 
     fn field(&self, id: u64, operand: &Type, field: &str) -> Result<Type, RuleError> {
         match operand {
-            Type::Record(variable) => {
-                field_kind(variable, field)
-                    .map(field_type)
-                    .ok_or_else(|| RuleError::UnknownField {
-                        path: format!("{variable}.{field}"),
-                        position: self.position(id),
-                    })
-            }
+            Type::Record(variable) => self
+                .schema
+                .field_kind(variable, field)
+                .map(field_type)
+                .ok_or_else(|| RuleError::UnknownField {
+                    path: format!("{variable}.{field}"),
+                    position: self.position(id),
+                }),
             Type::Map(_, value) => Ok((**value).clone()),
             Type::Dyn => Ok(Type::Dyn),
             other => Err(self.type_error(id, format!("{other} has no fields"))),

@@ -12,22 +12,123 @@
 //! Text fields are strings; `age` and `days_to_expiry` are ints.
 //!
 //! Example: `traveller.nationality in ['AAA', 'BBB'] && document.days_to_expiry < 30`.
-//! A rule must evaluate to a bool: [`compile_passenger`] type-checks it and refuses one that
-//! cannot ([`RuleError`], with a position). A hit records the values of the fields the rule
-//! reads. Evaluation errors are reported by kind only ([`EvaluationError`]): the values a rule
-//! reads are personal data and must not reach logs.
+//!
+//! A cargo rule ([`compile_cargo`], [`CargoFacts`]) sees six variables (countries are ISO 3166
+//! alpha-3; the value in brackets is what a field the facts leave out reads as):
+//! - `movement`: `mode` (`sea`, `air`, `road`, `rail`), `carrier`, `voyage_number`,
+//!   `vessel_name`, `imo_number`, `vessel_flag`, `port_of_loading`, `port_of_discharge`,
+//!   `place_of_entry`, `arrival_date` (`YYYY-MM-DD`), all text (`''`);
+//! - `consignment`: `transport_document_number`, `master_document_number`, `is_house` (bool,
+//!   `false`), `port_of_loading`, `port_of_discharge`, `gross_weight_kg` (double, `-1.0`),
+//!   `package_count` (int, `-1`), `container_count` (int, `0`), `freight_payment` (`cash`,
+//!   `card`, `cheque`, `electronic_transfer`, `carrier_account`, `not_prepaid`, `other`, `''`),
+//!   `version` (int, `1`);
+//! - `consignee` and `consignor`: `name`, `country`, `identifier`, `identifier_type`,
+//!   `first_seen` (bool, `false`), `previous_consignments` (int, `-1` unknown),
+//!   `earlier_origins` (list of countries, `[]`);
+//! - `goods`: `hs_codes` (every item's HS code, digits only), `descriptions`, `un_numbers`
+//!   (`1942` form), `origin_countries` (lists, `[]`), `description_vague`,
+//!   `dangerous_goods_declared` (bools, `false`), `item_count` (int, `0`),
+//!   `declared_value_per_kg` (double, `-1.0`);
+//! - `route`: `countries` (country of loading, routing and transit countries, in order),
+//!   `transhipment_countries` (lists, `[]`).
+//!
+//! [`cargo_fields`] lists them with their [`FieldKind`]. Lists are `list(string)`, so `in`,
+//! `size()` and the macros apply: `'CHN' in route.countries`,
+//! `goods.hs_codes.exists(h, h.startsWith('9301'))`. Ints and doubles compare with each other
+//! (`consignment.gross_weight_kg > 20000`) but do not mix in arithmetic: the runtime has no
+//! such overload, so `consignment.gross_weight_kg / consignment.package_count` is refused;
+//! write `double(consignment.package_count)`.
+//!
+//! A rule must evaluate to a bool: [`compile_passenger`] and [`compile_cargo`] type-check it and
+//! refuse one that cannot ([`RuleError`], with a position), or that reads the other context's
+//! variables. A hit records the values of the fields the rule reads (lists comma-joined, a field
+//! the facts leave out empty). Evaluation errors are reported by kind only ([`EvaluationError`]):
+//! the values a rule reads are personal or commercial data and must not reach logs.
 
+mod cargo;
 mod check;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use cel::{Context, ExecutionError, ParseErrors, Program, Value};
 
-/// What a context field holds, for the type check of rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FieldKind {
+pub use cargo::{CARGO_FIELDS, CargoFacts, cargo_fields};
+
+/// What a context field holds: the type the rule checker gives it and the [`Fact`] expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldKind {
+    /// A CEL `string`; [`Fact::Text`].
     Text,
+    /// A CEL `int`; [`Fact::Int`].
     Int,
+    /// A CEL `double`; [`Fact::Double`] (a [`Fact::Int`] is widened).
+    Double,
+    /// A CEL `bool`; [`Fact::Bool`].
+    Bool,
+    /// A CEL `list(string)`; [`Fact::TextList`].
+    TextList,
+}
+
+/// Variables of a context, each with its fields and their kinds.
+pub(crate) type Fields = &'static [(&'static str, &'static [(&'static str, FieldKind)])];
+
+/// The context a rule is written for: it decides which variables and fields exist and what an
+/// absent field reads as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Schema {
+    Passenger,
+    Cargo,
+}
+
+impl Schema {
+    pub(crate) fn fields(self) -> Fields {
+        match self {
+            Schema::Passenger => PASSENGER_FIELDS,
+            Schema::Cargo => CARGO_FIELDS,
+        }
+    }
+
+    /// The variable `name` with its `'static` spelling, if the context has it.
+    pub(crate) fn variable(self, name: &str) -> Option<&'static str> {
+        self.fields()
+            .iter()
+            .find(|(variable, _)| *variable == name)
+            .map(|(variable, _)| *variable)
+    }
+
+    pub(crate) fn field_kind(self, variable: &str, field: &str) -> Option<FieldKind> {
+        self.fields()
+            .iter()
+            .find(|(name, _)| *name == variable)
+            .and_then(|(_, fields)| fields.iter().find(|(name, _)| *name == field))
+            .map(|(_, kind)| *kind)
+    }
+
+    /// What the analyst may use instead of an unknown variable.
+    pub(crate) fn variables_hint(self) -> &'static str {
+        match self {
+            Schema::Passenger => "a passenger rule reads traveller, document and flight",
+            Schema::Cargo => {
+                "a cargo rule reads movement, consignment, consignee, consignor, goods and route"
+            }
+        }
+    }
+
+    /// The documented value of a field the facts leave out ("unknown", "none").
+    fn default_value(self, field: &str, kind: FieldKind) -> Value {
+        match (self, field, kind) {
+            (Schema::Passenger, "days_to_expiry", _) => Value::Int(-99_999),
+            (Schema::Cargo, "container_count" | "item_count", _) => Value::Int(0),
+            (Schema::Cargo, "version", _) => Value::Int(1),
+            (_, _, FieldKind::Int) => Value::Int(-1),
+            (_, _, FieldKind::Double) => Value::Float(-1.0),
+            (_, _, FieldKind::Text) => Value::from(String::new()),
+            (_, _, FieldKind::Bool) => Value::Bool(false),
+            (_, _, FieldKind::TextList) => Value::List(Arc::new(Vec::new())),
+        }
+    }
 }
 
 /// Fields a passenger rule may read, by variable, with their types.
@@ -84,8 +185,12 @@ pub enum RuleError {
         message: String,
         position: Option<Position>,
     },
-    #[error("unknown variable; a passenger rule reads traveller, document and flight")]
-    UnknownVariable { position: Option<Position> },
+    /// `expected` names the variables of the rule's context.
+    #[error("unknown variable; {expected}")]
+    UnknownVariable {
+        expected: &'static str,
+        position: Option<Position>,
+    },
     #[error("unknown field {path}")]
     UnknownField {
         path: String,
@@ -112,7 +217,7 @@ impl RuleError {
     pub fn position(&self) -> Option<Position> {
         match self {
             RuleError::Syntax { position, .. }
-            | RuleError::UnknownVariable { position }
+            | RuleError::UnknownVariable { position, .. }
             | RuleError::UnknownField { position, .. }
             | RuleError::UnknownFunction { position, .. }
             | RuleError::Type { position, .. }
@@ -195,6 +300,8 @@ impl EvaluationError {
 /// A rule ready to evaluate.
 pub struct CompiledRule {
     program: Program,
+    /// The context the rule was checked against; it only evaluates over that context.
+    schema: Schema,
     /// `variable.field` paths the expression reads: the evidence recorded on a hit.
     reads: Vec<String>,
 }
@@ -202,6 +309,7 @@ pub struct CompiledRule {
 impl std::fmt::Debug for CompiledRule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CompiledRule")
+            .field("schema", &self.schema)
             .field("reads", &self.reads)
             .finish_non_exhaustive()
     }
@@ -217,10 +325,24 @@ impl CompiledRule {
 /// Compiles a passenger rule, refusing syntax errors, variables, fields and functions that do
 /// not exist, and expressions that are ill-typed or cannot yield a bool.
 pub fn compile_passenger(expression: &str) -> Result<CompiledRule, RuleError> {
+    compile(expression, Schema::Passenger)
+}
+
+/// Compiles a cargo rule over the consignment context ([`CargoFacts`]), refusing what
+/// [`compile_passenger`] refuses; passenger variables do not exist here.
+pub fn compile_cargo(expression: &str) -> Result<CompiledRule, RuleError> {
+    compile(expression, Schema::Cargo)
+}
+
+fn compile(expression: &str, schema: Schema) -> Result<CompiledRule, RuleError> {
     let program = Program::compile(expression).map_err(|e| syntax_error(&e))?;
-    check::check_passenger(&program)?;
-    let reads = field_paths(expression);
-    Ok(CompiledRule { program, reads })
+    check::check(&program, schema)?;
+    let reads = field_paths(expression, schema);
+    Ok(CompiledRule {
+        program,
+        schema,
+        reads,
+    })
 }
 
 /// The first parse error, without the parts of the parser's message that quote the source.
@@ -256,8 +378,9 @@ fn syntax_error(errors: &ParseErrors) -> RuleError {
     RuleError::Syntax { message, position }
 }
 
-/// `variable.field` paths named in `expression` outside string literals, in order, once each.
-fn field_paths(expression: &str) -> Vec<String> {
+/// `variable.field` paths of `schema`'s variables named in `expression` outside string
+/// literals, in order, once each.
+fn field_paths(expression: &str, schema: Schema) -> Vec<String> {
     let mut paths: Vec<String> = Vec::new();
     let mut token = String::new();
     let mut quote: Option<char> = None;
@@ -265,7 +388,7 @@ fn field_paths(expression: &str) -> Vec<String> {
     let flush = |token: &mut String, paths: &mut Vec<String>| {
         let mut parts = token.split('.');
         if let (Some(root), Some(field)) = (parts.next(), parts.next())
-            && PASSENGER_FIELDS.iter().any(|(name, _)| *name == root)
+            && schema.variable(root).is_some()
         {
             let path = format!("{root}.{field}");
             if !paths.contains(&path) {
@@ -306,69 +429,116 @@ pub struct PassengerFacts {
     pub flight: BTreeMap<&'static str, Fact>,
 }
 
+/// One field's value; its variant should be the field's [`FieldKind`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fact {
     Text(String),
     Int(i64),
+    Double(f64),
+    Bool(bool),
+    TextList(Vec<String>),
 }
 
 impl Fact {
-    fn to_value(&self) -> Value {
-        match self {
-            Fact::Text(s) => Value::from(s.clone()),
-            Fact::Int(i) => Value::Int(*i),
+    /// The CEL value of the fact in a field of `kind`. An int in a double field is widened, so
+    /// a caller holding a whole number of kilograms does not break `gross_weight_kg * 1.5`.
+    fn to_value(&self, kind: FieldKind) -> Value {
+        match (self, kind) {
+            (Fact::Int(i), FieldKind::Double) => Value::Float(*i as f64),
+            (Fact::Text(s), _) => Value::from(s.clone()),
+            (Fact::Int(i), _) => Value::Int(*i),
+            (Fact::Double(d), _) => Value::Float(*d),
+            (Fact::Bool(b), _) => Value::Bool(*b),
+            (Fact::TextList(items), _) => Value::List(Arc::new(
+                items.iter().map(|item| Value::from(item.clone())).collect(),
+            )),
         }
     }
 
+    /// The evidence text: lists comma-joined, doubles without a trailing `.0` (`20600`).
     fn render(&self) -> String {
         match self {
             Fact::Text(s) => s.clone(),
             Fact::Int(i) => i.to_string(),
+            Fact::Double(d) => d.to_string(),
+            Fact::Bool(b) => b.to_string(),
+            Fact::TextList(items) => items.join(","),
         }
     }
 }
 
-/// An evaluation context built once per traveller and shared by every rule.
+type FactMap = BTreeMap<&'static str, Fact>;
+
+/// An evaluation context built once per traveller (or consignment) and shared by every rule.
 pub struct Evaluation<'a> {
-    facts: &'a PassengerFacts,
+    schema: Schema,
+    /// The facts of each variable, for the evidence of a hit.
+    facts: Vec<(&'static str, &'a FactMap)>,
     context: Context<'static, 'static>,
 }
 
 impl<'a> Evaluation<'a> {
+    /// The context of passenger rules ([`compile_passenger`]).
     pub fn passenger(facts: &'a PassengerFacts) -> Self {
+        Self::new(
+            Schema::Passenger,
+            vec![
+                ("traveller", &facts.traveller),
+                ("document", &facts.document),
+                ("flight", &facts.flight),
+            ],
+        )
+    }
+
+    /// The context of cargo rules ([`compile_cargo`]).
+    pub fn cargo(facts: &'a CargoFacts) -> Self {
+        Self::new(
+            Schema::Cargo,
+            vec![
+                ("movement", &facts.movement),
+                ("consignment", &facts.consignment),
+                ("consignee", &facts.consignee),
+                ("consignor", &facts.consignor),
+                ("goods", &facts.goods),
+                ("route", &facts.route),
+            ],
+        )
+    }
+
+    fn new(schema: Schema, facts: Vec<(&'static str, &'a FactMap)>) -> Self {
         let mut context = Context::default();
-        for (name, map) in [
-            ("traveller", &facts.traveller),
-            ("document", &facts.document),
-            ("flight", &facts.flight),
-        ] {
-            let fields = PASSENGER_FIELDS
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, f)| *f)
-                .unwrap_or_default();
+        for (name, fields) in schema.fields() {
+            let map = facts.iter().find(|(n, _)| n == name).map(|(_, map)| *map);
             // Every documented field is present, so a rule never fails on an absent key.
             let value: HashMap<String, Value> = fields
                 .iter()
                 .map(|(field, kind)| {
                     let value = map
-                        .get(field)
-                        .map(Fact::to_value)
-                        .unwrap_or_else(|| default_value(field, *kind));
+                        .and_then(|map| map.get(field))
+                        .map(|fact| fact.to_value(*kind))
+                        .unwrap_or_else(|| schema.default_value(field, *kind));
                     ((*field).to_owned(), value)
                 })
                 .collect();
-            context.add_variable_from_value(name, value);
+            context.add_variable_from_value(*name, value);
         }
-        Self { facts, context }
+        Self {
+            schema,
+            facts,
+            context,
+        }
     }
 
     /// `Some(evidence)` when `rule` fires: the values of the fields it reads. An error names
-    /// its kind only, so it can be logged with the rule's id and version.
+    /// its kind only, so it can be logged with the rule's id and version. A rule compiled for
+    /// the other context reads variables this one lacks: [`EvaluationError::MissingField`].
     pub fn evaluate(
         &self,
         rule: &CompiledRule,
     ) -> Result<Option<BTreeMap<String, String>>, EvaluationError> {
+        if rule.schema != self.schema {
+            return Err(EvaluationError::MissingField);
+        }
         match rule.program.execute(&self.context) {
             Ok(Value::Bool(true)) => Ok(Some(self.evidence(rule))),
             Ok(Value::Bool(false)) => Ok(None),
@@ -382,24 +552,11 @@ impl<'a> Evaluation<'a> {
             .iter()
             .filter_map(|path| {
                 let (variable, field) = path.split_once('.')?;
-                let map = match variable {
-                    "traveller" => &self.facts.traveller,
-                    "document" => &self.facts.document,
-                    _ => &self.facts.flight,
-                };
+                let (_, map) = self.facts.iter().find(|(name, _)| *name == variable)?;
                 let value = map.get(field).map(Fact::render).unwrap_or_default();
                 Some((path.clone(), value))
             })
             .collect()
-    }
-}
-
-/// The documented value of a field the facts leave out ("unknown").
-fn default_value(field: &str, kind: FieldKind) -> Value {
-    match (field, kind) {
-        ("days_to_expiry", _) => Value::Int(-99_999),
-        (_, FieldKind::Int) => Value::Int(-1),
-        (_, FieldKind::Text) => Value::from(String::new()),
     }
 }
 
@@ -742,7 +899,10 @@ mod tests {
     #[test]
     fn string_literals_are_not_field_paths() {
         assert_eq!(
-            field_paths("flight.carrier == 'traveller.age' && document.type == \"x\""),
+            field_paths(
+                "flight.carrier == 'traveller.age' && document.type == \"x\"",
+                Schema::Passenger
+            ),
             ["flight.carrier", "document.type"]
         );
     }

@@ -60,6 +60,11 @@ CREATE TABLE consignments (
     document_number    text NOT NULL,
     version            integer NOT NULL,
     current_version_id uuid NOT NULL,
+    -- The consignee's and consignor's history as it was when the consignment was first seen
+    -- (protobuf `PartyHistory`; NULL for a party without identifier or name): every version's
+    -- event carries it, so a rule on it judges an amendment as it judged the original.
+    consignee_history  bytea,
+    consignor_history  bytea,
     first_seen_at      timestamptz NOT NULL DEFAULT now(),
     updated_at         timestamptz NOT NULL DEFAULT now(),
     UNIQUE (agency, issuer, document_number)

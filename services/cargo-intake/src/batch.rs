@@ -336,7 +336,7 @@ async fn write(
         } else {
             &consignment.port_of_loading
         };
-        let origin = keys::country_of_place(place);
+        let origin = gatehouse_checks::country_of_place(place);
         let [consignee, consignor] = parties_of(s);
         let mut history = |party: Option<PartyId>| {
             let row = parties.entry(party?).or_default();
@@ -359,9 +359,29 @@ async fn write(
         };
         histories.insert(s, [history(consignee), history(consignor)]);
     }
+    // Later versions carry the history of their consignment's first version: from this batch,
+    // else as stored with the consignment.
+    let mut first_histories: HashMap<Uuid, [Option<PartyHistory>; 2]> = new_consignments
+        .iter()
+        .filter_map(|&s| Some((consignment_placed[s].0, histories.get(&s)?.clone())))
+        .collect();
+    let earlier: Vec<Uuid> = (0..sent.len())
+        .map(|s| consignment_placed[s].0)
+        .filter(|id| !first_histories.contains_key(id))
+        .collect();
+    first_histories.extend(store::stored_histories(tx, &earlier).await?);
 
     // The rows, the listings and the events.
     let mut rows = BatchRows::new();
+    for &s in &new_consignments {
+        if let Some([consignee, consignor]) = histories.get(&s) {
+            rows.push_histories(
+                consignment_placed[s].0,
+                consignee.as_ref(),
+                consignor.as_ref(),
+            );
+        }
+    }
     let mut lists: HashMap<&MovementKey, Vec<Entry>> = HashMap::new();
     let mut records: Vec<Vec<ConsignmentRecord>> = vec![Vec::new(); fresh.len()];
     let mut sent_ids: Vec<Vec<Uuid>> = vec![Vec::new(); fresh.len()];
@@ -434,8 +454,10 @@ async fn write(
                     ordinal: i,
                     consignment,
                 });
-                let [consignee_history, consignor_history] =
-                    histories.remove(&s).unwrap_or_default();
+                let [consignee_history, consignor_history] = first_histories
+                    .get(&consignment_id)
+                    .cloned()
+                    .unwrap_or_default();
                 records[k].push(ConsignmentRecord {
                     consignment_id: consignment_id.to_string(),
                     version: u32::try_from(consignment_version).unwrap_or(0),

@@ -1,7 +1,5 @@
-//! Who a party is across consignments, and where a consignment was loaded: the keys of intake's
-//! party history.
+//! Who a party is across consignments: the key of intake's party history.
 
-use gatehouse_checks::{airport, country};
 use gatehouse_proto::v1::Party;
 use uuid::Uuid;
 
@@ -46,16 +44,6 @@ fn fold(value: &str) -> String {
     folded
 }
 
-/// ISO 3166-1 alpha-3 of a place of loading: a UN/LOCODE's country part, or an IATA airport's
-/// country.
-pub fn country_of_place(place: &str) -> Option<&'static str> {
-    match place.len() {
-        5 => country::alpha2_to_alpha3(place.get(..2)?),
-        3 => airport::airport(place).and_then(|a| country::alpha2_to_alpha3(a.country)),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,13 +70,5 @@ mod tests {
         );
         assert_ne!(by_id, by_name);
         assert_eq!(party_key(&party(" .. ", "MNE", "")), None);
-    }
-
-    #[test]
-    fn places_of_loading_give_their_country() {
-        assert_eq!(country_of_place("CNSHA"), Some("CHN"));
-        assert_eq!(country_of_place("IST"), Some("TUR"));
-        assert_eq!(country_of_place("ZZZZZZ"), None);
-        assert_eq!(country_of_place(""), None);
     }
 }

@@ -3,7 +3,9 @@
 //!
 //! Implemented: `SubmitManifest` and `StreamManifests` (bidirectional, micro-batched through the
 //! platform's streamed submissions: each batch in one transaction, one result per item as soon as
-//! it is committed) and the audited `GetManifest`. A movement (mode, carrier, voyage, place of
+//! it is committed) and the audited reads `GetManifest`, `GetConsignment` and
+//! `SearchConsignments` (by container, transport document, party or vessel, in an arrival
+//! window). A movement (mode, carrier, voyage, place of
 //! entry; for air also the arrival date) keeps one id, and every manifest of it is a version; a
 //! consignment (transport document + issuer) is a record of its own with versions, listed by the
 //! manifest versions that carry it, and intake keeps the history of the parties it has seen
@@ -38,9 +40,10 @@ use gatehouse_platform::{
     units::{Scope, UnitDirectory},
 };
 use gatehouse_proto::v1::{
-    GetManifestRequest, GetManifestResponse, StreamManifestsRequest, StreamManifestsResponse,
-    SubmissionResult, SubmissionStatus, SubmitCuscarRequest, SubmitCuscarResponse,
-    SubmitManifestRequest, SubmitManifestResponse,
+    GetConsignmentRequest, GetConsignmentResponse, GetManifestRequest, GetManifestResponse,
+    SearchConsignmentsRequest, SearchConsignmentsResponse, StreamManifestsRequest,
+    StreamManifestsResponse, SubmissionResult, SubmissionStatus, SubmitCuscarRequest,
+    SubmitCuscarResponse, SubmitManifestRequest, SubmitManifestResponse,
     cargo_intake_service_server::{CargoIntakeService, CargoIntakeServiceServer},
 };
 use sqlx::PgPool;
@@ -234,20 +237,51 @@ impl CargoIntakeService for CargoIntake {
         &self,
         request: Request<GetManifestRequest>,
     ) -> Result<Response<GetManifestResponse>, Status> {
-        let caller = auth::caller(&request)?;
-        caller.require_any(&read::READERS)?;
-        let span = tracing::Span::current();
-        span.record("agency", caller.agency.as_str());
-        span.record("actor", caller.subject.as_str());
-        let scope = Scope::of(&caller, &self.units);
+        let (caller, scope) = self.reader(&request)?;
         let response =
             read::get_manifest(&self.pool, &caller, &scope, request.into_inner()).await?;
         tracing::info!(manifest_id = %response.manifest_id, version = response.version, "manifest read");
         Ok(Response::new(response))
     }
+
+    #[tracing::instrument(skip_all, fields(agency, actor))]
+    async fn get_consignment(
+        &self,
+        request: Request<GetConsignmentRequest>,
+    ) -> Result<Response<GetConsignmentResponse>, Status> {
+        let (caller, scope) = self.reader(&request)?;
+        let response =
+            read::get_consignment(&self.pool, &caller, &scope, request.into_inner()).await?;
+        tracing::info!(consignment_id = %response.consignment_id, version = response.version, "consignment read");
+        Ok(Response::new(response))
+    }
+
+    #[tracing::instrument(skip_all, fields(agency, actor))]
+    async fn search_consignments(
+        &self,
+        request: Request<SearchConsignmentsRequest>,
+    ) -> Result<Response<SearchConsignmentsResponse>, Status> {
+        let (caller, scope) = self.reader(&request)?;
+        let response =
+            read::search_consignments(&self.pool, &caller, &scope, request.into_inner()).await?;
+        tracing::info!(found = response.consignments.len(), "consignments searched");
+        Ok(Response::new(response))
+    }
 }
 
 impl CargoIntake {
+    /// The caller of a read, if it holds a reader's role, and what it may see; the span records
+    /// who reads.
+    fn reader<T>(&self, request: &Request<T>) -> Result<(auth::Caller, Scope), Status> {
+        let caller = auth::caller(request)?;
+        caller.require_any(&read::READERS)?;
+        let span = tracing::Span::current();
+        span.record("agency", caller.agency.as_str());
+        span.record("actor", caller.subject.as_str());
+        let scope = Scope::of(&caller, &self.units);
+        Ok((caller, scope))
+    }
+
     /// Limits of the deployment; the event limit follows the NATS server's payload limit.
     fn limits(&self) -> Limits {
         let max_payload = self.bus.client().server_info().max_payload;

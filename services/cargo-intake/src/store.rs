@@ -7,7 +7,7 @@ use std::{collections::HashMap, sync::LazyLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use gatehouse_platform::rows::{Cell, Kind, Rows, Table, insert_sql, int, owned, text, time};
-use gatehouse_proto::v1::{CargoManifest, Consignment, Conveyance, Party};
+use gatehouse_proto::v1::{CargoManifest, Consignment, Conveyance, Party, PartyHistory};
 use prost::Message;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
@@ -220,6 +220,37 @@ pub async fn upsert_consignments(
         .collect()
 }
 
+/// The parties' history stored with consignments first seen before this batch, by id:
+/// (consignee, consignor).
+pub async fn stored_histories(
+    conn: &mut PgConnection,
+    consignment_ids: &[Uuid],
+) -> Result<HashMap<Uuid, [Option<PartyHistory>; 2]>, sqlx::Error> {
+    if consignment_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = sqlx::query(
+        "SELECT consignment_id, consignee_history, consignor_history FROM consignments
+         WHERE consignment_id = ANY($1)",
+    )
+    .bind(consignment_ids)
+    .fetch_all(conn)
+    .await?;
+    let decode =
+        |bytes: Option<Vec<u8>>| bytes.and_then(|b| PartyHistory::decode(b.as_slice()).ok());
+    rows.into_iter()
+        .map(|row| {
+            Ok((
+                row.try_get("consignment_id")?,
+                [
+                    decode(row.try_get("consignee_history")?),
+                    decode(row.try_get("consignor_history")?),
+                ],
+            ))
+        })
+        .collect()
+}
+
 /// A party's history as stored.
 #[derive(Debug, Clone, Default)]
 pub struct PartyRow {
@@ -360,6 +391,15 @@ static CONTAINERS: Table = Table {
     ],
 };
 
+static HISTORIES: Table = Table {
+    name: "consignments",
+    columns: &[
+        ("consignment_id", Kind::Uuid),
+        ("consignee_history", Bytes),
+        ("consignor_history", Bytes),
+    ],
+};
+
 static PARTY_HISTORY: Table = Table {
     name: "party_history",
     columns: &[
@@ -407,12 +447,24 @@ static INSERT_BATCH: LazyLock<String> = LazyLock::new(|| {
              consignments = EXCLUDED.consignments,
              origins = EXCLUDED.origins",
     );
+    // The histories of the consignments first seen in the batch, an empty value for none.
+    let histories = format!(
+        "UPDATE consignments c SET consignee_history = NULLIF(u.consignee, ''::bytea),
+             consignor_history = NULLIF(u.consignor, ''::bytea)
+         FROM UNNEST(${}::uuid[], ${}::bytea[], ${}::bytea[]) AS u(id, consignee, consignor)
+         WHERE c.consignment_id = u.id",
+        next,
+        next + 1,
+        next + 2
+    );
+    debug_assert_eq!(HISTORIES.columns.len(), 3);
     format!(
         "WITH v AS ({versions}),
          cv AS ({consignments}),
          mc AS ({listed}),
          cc AS ({containers}),
-         ph AS ({parties})
+         ph AS ({parties}),
+         ch AS ({histories})
          SELECT version_id, received_at FROM v"
     )
 });
@@ -448,6 +500,7 @@ pub struct BatchRows<'a> {
     pub listed: Rows<'a>,
     pub containers: Rows<'a>,
     pub parties: Rows<'a>,
+    pub histories: Rows<'a>,
 }
 
 impl<'a> BatchRows<'a> {
@@ -458,6 +511,7 @@ impl<'a> BatchRows<'a> {
             listed: Rows::new(&MANIFEST_CONSIGNMENTS),
             containers: Rows::new(&CONTAINERS),
             parties: Rows::new(&PARTY_HISTORY),
+            histories: Rows::new(&HISTORIES),
         }
     }
 
@@ -569,6 +623,23 @@ impl<'a> BatchRows<'a> {
         ]);
     }
 
+    /// The parties' history of a consignment first seen in this batch.
+    pub fn push_histories(
+        &mut self,
+        consignment_id: Uuid,
+        consignee: Option<&PartyHistory>,
+        consignor: Option<&PartyHistory>,
+    ) {
+        let encoded = |h: Option<&PartyHistory>| {
+            Cell::Bytes(h.map(Message::encode_to_vec).unwrap_or_default())
+        };
+        self.histories.push([
+            ("consignment_id", Cell::Uuid(consignment_id)),
+            ("consignee_history", encoded(consignee)),
+            ("consignor_history", encoded(consignor)),
+        ]);
+    }
+
     pub fn push_party(
         &mut self,
         agency: &'a str,
@@ -606,6 +677,7 @@ pub async fn insert_batch(
     let query = rows.listed.bind(query);
     let query = rows.containers.bind(query);
     let query = rows.parties.bind(query);
+    let query = rows.histories.bind(query);
     query
         .fetch_all(conn)
         .await?

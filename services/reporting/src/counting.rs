@@ -233,6 +233,41 @@ impl Counted for v1::PnrAccepted {
     }
 }
 
+/// Consignments: those new to the agency (an amendment's new versions are not counted again), for
+/// each unit covering the movement's place of entry (else its port of discharge).
+impl Counted for v1::ManifestAccepted {
+    fn tally(&self, units: &UnitDirectory) -> Result<Tally, String> {
+        let day = utc_day(self.occurred_at.as_ref(), "occurred_at")?;
+        let manifest = self
+            .manifest
+            .as_ref()
+            .ok_or_else(|| "manifest is missing".to_owned())?;
+        let place = if manifest.place_of_entry.is_empty() {
+            manifest.port_of_discharge.as_str()
+        } else {
+            manifest.place_of_entry.as_str()
+        };
+        let cancel = manifest.function == v1::MessageFunction::Cancel as i32;
+        let records = if cancel {
+            0
+        } else {
+            let new = self.consignment_records.iter().filter(|r| r.version == 1);
+            i64::try_from(new.count()).unwrap_or(i64::MAX)
+        };
+        let mut tally = Tally::default();
+        if records > 0 {
+            for unit in units.for_location(place) {
+                let counts = Counts {
+                    records,
+                    ..Counts::default()
+                };
+                tally.add(&unit.id, day, Domain::Cargo, counts);
+            }
+        }
+        Ok(tally)
+    }
+}
+
 /// Hits: each subject with a hit (and, apart, with a shadow hit), once per unit the assessment
 /// concerns, however often it is re-assessed.
 impl Counted for v1::RiskAssessed {

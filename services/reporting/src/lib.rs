@@ -2,7 +2,8 @@
 //! other services, and answers statistics queries.
 //!
 //! Implemented: `GetStatistics`, fed by durable consumers of `ApiReportAccepted` (records),
-//! `PnrAccepted` (PNR travellers, apart from records), `RiskAssessed` (hits), `AlertRaised` (alerts) and `AlertUpdated` (outcomes: seizures,
+//! `PnrAccepted` (PNR travellers, apart from records), `ManifestAccepted` (consignments, cargo
+//! records), `RiskAssessed` (hits), `AlertRaised` (alerts) and `AlertUpdated` (outcomes: seizures,
 //! nothing found, false positives, referred, not controlled — counted on the day the alert was
 //! raised). Declared for later issues (answer `UNIMPLEMENTED`): `RecordSeizure`, `ListSeizures`,
 //! `SendUnitMessage`, `ListUnitMessages`, `GetRuleHitRates`, `ExportStatistics`.
@@ -21,7 +22,7 @@ use gatehouse_platform::{
 };
 use gatehouse_proto::v1::{
     AlertRaised, AlertUpdated, ApiReportAccepted, GetStatisticsRequest, GetStatisticsResponse,
-    PnrAccepted, RiskAssessed,
+    ManifestAccepted, PnrAccepted, RiskAssessed,
     reporting_service_server::{ReportingService, ReportingServiceServer},
 };
 use sqlx::PgPool;
@@ -43,6 +44,7 @@ pub async fn run(
     let mut runtime = ServiceRuntime::start(config, &MIGRATIONS).await?;
     spawn_counter::<ApiReportAccepted>(&mut runtime, durables::REPORTING_API_ACCEPTED);
     spawn_counter::<PnrAccepted>(&mut runtime, durables::REPORTING_PNR_ACCEPTED);
+    spawn_counter::<ManifestAccepted>(&mut runtime, durables::REPORTING_MANIFEST_ACCEPTED);
     spawn_counter::<RiskAssessed>(&mut runtime, durables::REPORTING_RISK_ASSESSED);
     spawn_counter::<AlertRaised>(&mut runtime, durables::REPORTING_ALERT_RAISED);
     spawn_counter::<AlertUpdated>(&mut runtime, durables::REPORTING_ALERT_UPDATED);

@@ -8,6 +8,7 @@
 //! `ImportWatchlist`, `ScreenName`, `BacktestRule`, `GetRulePublicationLog`,
 //! `GetAssessment`.
 
+mod cargo;
 pub mod retention;
 pub mod rules;
 pub mod screening;
@@ -94,6 +95,15 @@ pub async fn run(
         rules: rule_set.clone(),
         consumer: spec.durable.name,
         events: PhantomData,
+    };
+    runtime.spawn_consumer(spec, screening);
+
+    let spec = runtime.consumer_spec(durables::RISK_TARGETING_CARGO);
+    let screening = cargo::CargoScreening {
+        pool: runtime.pool.clone(),
+        relay: runtime.relay.clone(),
+        rules: rule_set.clone(),
+        consumer: spec.durable.name,
     };
     runtime.spawn_consumer(spec, screening);
 
@@ -304,15 +314,19 @@ impl RiskTargetingService for RiskTargeting {
     ) -> Result<Response<ValidateRuleResponse>, Status> {
         analyst(&request)?;
         let req = request.into_inner();
-        if Domain::try_from(req.domain) != Ok(Domain::Passenger) {
-            return Err(invalid_field(
-                "domain",
-                "only DOMAIN_PASSENGER rules can be validated yet",
-            ));
-        }
+        let compiled = match Domain::try_from(req.domain) {
+            Ok(Domain::Passenger) => gatehouse_rules::compile_passenger(&req.expression),
+            Ok(Domain::Cargo) => gatehouse_rules::compile_cargo(&req.expression),
+            _ => {
+                return Err(invalid_field(
+                    "domain",
+                    "must be DOMAIN_PASSENGER or DOMAIN_CARGO",
+                ));
+            }
+        };
         // Same check as CreateRule and UpdateRule: the message names fields and types, never
         // a literal of the expression.
-        let errors = match gatehouse_rules::compile_passenger(&req.expression) {
+        let errors = match compiled {
             Ok(_) => vec![],
             Err(error) => {
                 let position = error.position();

@@ -29,24 +29,43 @@ impl LiveRule {
     }
 }
 
-/// The passenger rules in force, swapped whole on every reload so evaluation never blocks on it.
+/// The rules in force per domain, each set swapped whole on every reload so evaluation never
+/// blocks on it.
 #[derive(Clone, Default)]
 pub struct RuleSet {
-    current: Arc<RwLock<Arc<Vec<LiveRule>>>>,
+    passenger: Arc<RwLock<Arc<Vec<LiveRule>>>>,
+    cargo: Arc<RwLock<Arc<Vec<LiveRule>>>>,
+}
+
+fn read(set: &RwLock<Arc<Vec<LiveRule>>>) -> Arc<Vec<LiveRule>> {
+    match set.read() {
+        Ok(guard) => guard.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
+}
+
+fn replace(set: &RwLock<Arc<Vec<LiveRule>>>, live: Vec<LiveRule>) {
+    match set.write() {
+        Ok(mut guard) => *guard = Arc::new(live),
+        Err(poisoned) => *poisoned.into_inner() = Arc::new(live),
+    }
 }
 
 impl RuleSet {
+    /// The passenger rules in force.
     pub fn snapshot(&self) -> Arc<Vec<LiveRule>> {
-        match self.current.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
+        read(&self.passenger)
     }
 
-    /// Re-reads the live passenger rules from the database.
+    /// The cargo rules in force.
+    pub fn cargo_snapshot(&self) -> Arc<Vec<LiveRule>> {
+        read(&self.cargo)
+    }
+
+    /// Re-reads the live rules of both domains from the database; returns how many there are.
     pub async fn reload(&self, pool: &PgPool) -> Result<usize, sqlx::Error> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM rules WHERE status IN ('shadow', 'active') AND domain = 'passenger'"
+            "SELECT {COLUMNS} FROM rules WHERE status IN ('shadow', 'active')"
         ))
         .fetch_all(pool)
         .await?;
@@ -54,13 +73,23 @@ impl RuleSet {
             .iter()
             .map(rule_from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        let live = live_rules(stored);
-        let count = live.len();
-        match self.current.write() {
-            Ok(mut guard) => *guard = Arc::new(live),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(live),
-        }
+        let (cargo, passenger): (Vec<Rule>, Vec<Rule>) = stored
+            .into_iter()
+            .partition(|rule| rule.domain == Domain::Cargo as i32);
+        let (passenger, cargo) = (live_rules(passenger), live_rules(cargo));
+        let count = passenger.len() + cargo.len();
+        replace(&self.passenger, passenger);
+        replace(&self.cargo, cargo);
         Ok(count)
+    }
+}
+
+/// Compiles a rule of its domain's context.
+pub fn compile(domain: i32, expression: &str) -> Result<CompiledRule, gatehouse_rules::RuleError> {
+    if domain == Domain::Cargo as i32 {
+        gatehouse_rules::compile_cargo(expression)
+    } else {
+        gatehouse_rules::compile_passenger(expression)
     }
 }
 
@@ -73,7 +102,7 @@ pub fn live_rules(stored: Vec<Rule>) -> Vec<LiveRule> {
         if !matches!(status, RuleStatus::Shadow | RuleStatus::Active) {
             continue;
         }
-        match gatehouse_rules::compile_passenger(&rule.expression) {
+        match compile(rule.domain, &rule.expression) {
             Ok(compiled) => live.push(LiveRule {
                 version: rule.version,
                 name: rule.name,
@@ -249,10 +278,11 @@ pub fn validate_definition(
                 v.add("expression", error.located());
             }
         }
-        Ok(Domain::Cargo) => v.add(
-            "domain",
-            "cargo rules are not supported yet; use DOMAIN_PASSENGER",
-        ),
+        Ok(Domain::Cargo) => {
+            if let Err(error) = gatehouse_rules::compile_cargo(expression) {
+                v.add("expression", error.located());
+            }
+        }
         _ => v.add("domain", "must be DOMAIN_PASSENGER or DOMAIN_CARGO"),
     }
     if !weight.is_finite() || !(0.0..=1000.0).contains(&weight) {

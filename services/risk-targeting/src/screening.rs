@@ -336,30 +336,18 @@ impl<E: Screened> BatchHandler for Screening<E> {
             return Ok(rejected);
         }
 
-        let mut tx = self.pool.begin().await?;
-        let deliveries: Vec<&Delivery> = outcomes.iter().map(|(i, _)| &batch[*i]).collect();
-        // A batch may hold one event twice (a redelivery): it is claimed, and applied, once.
-        let mut claimed = inbox::claim(&mut tx, self.consumer, &deliveries).await?;
-        let fresh: Vec<&RiskAssessed> = outcomes
-            .iter()
-            .filter(|(i, _)| claimed.remove(&batch[*i].event_id))
-            .map(|(_, assessed)| assessed)
-            .collect();
-        if fresh.is_empty() {
-            tx.rollback().await?;
+        let Some(fresh) = publish(
+            &self.pool,
+            &self.relay,
+            self.consumer,
+            batch,
+            outcomes,
+            subjects::RISK_ASSESSED_PASSENGER,
+        )
+        .await?
+        else {
             return Ok(rejected);
-        }
-        store_assessments(&mut tx, &fresh).await?;
-        let mut outbound = Vec::with_capacity(fresh.len());
-        for assessed in &fresh {
-            outbound.push(OutboundEvent::new(
-                subjects::RISK_ASSESSED_PASSENGER,
-                *assessed,
-            )?);
-        }
-        enqueue(&mut tx, &outbound).await?;
-        tx.commit().await?;
-        self.relay.notify();
+        };
         let screened: i64 = fresh.iter().map(|a| i64::from(a.records_screened)).sum();
         let with_hits = fresh
             .iter()
@@ -377,6 +365,40 @@ impl<E: Screened> BatchHandler for Screening<E> {
         );
         Ok(rejected)
     }
+}
+
+/// Stores and publishes the assessments of a batch's fresh events (a redelivered one was
+/// applied before: it is claimed, and applied, once), in one transaction with the inbox claims;
+/// `None` when every event was applied before.
+pub(crate) async fn publish(
+    pool: &PgPool,
+    relay: &Relay,
+    consumer: &str,
+    batch: &[Delivery],
+    outcomes: Vec<(usize, RiskAssessed)>,
+    subject: &str,
+) -> Result<Option<Vec<RiskAssessed>>, HandlerError> {
+    let mut tx = pool.begin().await?;
+    let deliveries: Vec<&Delivery> = outcomes.iter().map(|(i, _)| &batch[*i]).collect();
+    let mut claimed = inbox::claim(&mut tx, consumer, &deliveries).await?;
+    let fresh: Vec<RiskAssessed> = outcomes
+        .into_iter()
+        .filter(|(i, _)| claimed.remove(&batch[*i].event_id))
+        .map(|(_, assessed)| assessed)
+        .collect();
+    if fresh.is_empty() {
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    store_assessments(&mut tx, &fresh).await?;
+    let mut outbound = Vec::with_capacity(fresh.len());
+    for assessed in &fresh {
+        outbound.push(OutboundEvent::new(subject, assessed)?);
+    }
+    enqueue(&mut tx, &outbound).await?;
+    tx.commit().await?;
+    relay.notify();
+    Ok(Some(fresh))
 }
 
 /// Screens every traveller of `event`. The result carries the travellers with hits or shadow
@@ -599,7 +621,7 @@ async fn find_listed_documents(
 /// Keeps the assessments (hits and shadow hits), for review and hit-rate statistics.
 async fn store_assessments(
     conn: &mut PgConnection,
-    assessed: &[&RiskAssessed],
+    assessed: &[RiskAssessed],
 ) -> Result<(), sqlx::Error> {
     let mut ids = Vec::new();
     let mut sources = Vec::new();
@@ -609,8 +631,15 @@ async fn store_assessments(
     let mut locations = Vec::new();
     let mut payloads = Vec::new();
     let mut dedupe_keys = Vec::new();
+    let mut domains = Vec::new();
     for event in assessed {
+        let domain = if event.domain == Domain::Cargo as i32 {
+            "cargo"
+        } else {
+            "passenger"
+        };
         for assessment in &event.assessments {
+            domains.push(domain);
             ids.push(
                 uuid::Uuid::parse_str(&assessment.assessment_id)
                     .unwrap_or_else(|_| uuid::Uuid::now_v7()),
@@ -635,9 +664,9 @@ async fn store_assessments(
     }
     sqlx::query(
         "INSERT INTO assessments (assessment_id, source_event_id, domain, subject_id, score, severity, location, assessment, dedupe_key)
-         SELECT a.id, a.source, 'passenger', a.subject, a.score, a.severity, a.location, a.payload, a.dedupe_key
-         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[], $7::bytea[], $8::text[])
-              AS a(id, source, subject, score, severity, location, payload, dedupe_key)",
+         SELECT a.id, a.source, a.domain, a.subject, a.score, a.severity, a.location, a.payload, a.dedupe_key
+         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[], $7::bytea[], $8::text[], $9::text[])
+              AS a(id, source, subject, score, severity, location, payload, dedupe_key, domain)",
     )
     .bind(&ids)
     .bind(&sources)
@@ -647,6 +676,7 @@ async fn store_assessments(
     .bind(&locations)
     .bind(&payloads)
     .bind(&dedupe_keys)
+    .bind(&domains)
     .execute(conn)
     .await?;
     Ok(())

@@ -9,9 +9,9 @@ use std::time::Duration;
 use gatehouse_e2e::{Identity, Sandbox};
 use gatehouse_platform::{auth::Role, bus::subjects};
 use gatehouse_proto::v1::{
-    CargoManifest, Consignment, Container, Conveyance, GetManifestRequest, GoodsItem,
-    ManifestAccepted, MessageFunction, Party, StreamManifestsRequest, SubmissionStatus,
-    SubmitManifestRequest, TransportMode,
+    CargoManifest, Consignment, Container, Conveyance, GetConsignmentRequest, GetManifestRequest,
+    GoodsItem, ManifestAccepted, MessageFunction, Party, SearchConsignmentsRequest,
+    StreamManifestsRequest, SubmissionStatus, SubmitManifestRequest, TransportMode,
 };
 use prost::Message;
 use prost_types::Timestamp;
@@ -312,12 +312,22 @@ async fn a_manifest_is_stored_as_versions_of_its_movement_with_consignments_and_
     assert_eq!(updated.consignment_ids[0], accepted.consignment_ids[0]);
     let [event] = <[ManifestAccepted; 1]>::try_from(next_events(&events, 1).await).unwrap();
     assert_eq!(event.version, 2);
-    // Only what the update sent is assessed again; the changed bill is its version 2 and has
-    // no party history of its own (it was counted when first seen).
+    // Only what the update sent is assessed again. The changed bill is its version 2 and carries
+    // the history of its first version; the new bill's consignee has one earlier consignment now.
     assert_eq!(event.manifest.as_ref().unwrap().consignments.len(), 2);
     assert_eq!(event.consignment_records[0].version, 2);
-    assert!(event.consignment_records[0].consignee_history.is_none());
+    let history = event.consignment_records[0]
+        .consignee_history
+        .clone()
+        .unwrap();
+    assert!(history.first_seen);
+    assert_eq!(history.previous_consignments, 0);
     assert_eq!(event.consignment_records[1].version, 1);
+    let history = event.consignment_records[1]
+        .consignee_history
+        .clone()
+        .unwrap();
+    assert_eq!(history.previous_consignments, 2);
 
     let mut officer = sandbox.cargo_intake(&OFFICER_BAR).await.unwrap();
     let current = officer
@@ -355,6 +365,110 @@ async fn a_manifest_is_stored_as_versions_of_its_movement_with_consignments_and_
         original.manifest.unwrap().consignments[0].package_count,
         400
     );
+
+    // Consignments are records of their own: read one, and find them by container, party,
+    // document and vessel.
+    let bill_one = officer
+        .get_consignment(GetConsignmentRequest {
+            consignment_id: accepted.consignment_ids[0].clone(),
+            reason: "pre-arrival profiling of voyage 612E".into(),
+            version: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((bill_one.version, bill_one.current_version), (2, 2));
+    assert_eq!(bill_one.consignment.unwrap().package_count, 380);
+    assert_eq!(bill_one.movements.len(), 1);
+    assert_eq!(bill_one.movements[0].manifest_id, accepted.manifest_id);
+    assert_eq!(bill_one.movements[0].voyage_number, "612E");
+    assert_eq!(bill_one.movements[0].manifest_version, 2);
+    assert!(bill_one.consignee_history.unwrap().first_seen);
+    let search = |request: SearchConsignmentsRequest| {
+        let mut officer = officer.clone();
+        async move {
+            let found = officer
+                .search_consignments(SearchConsignmentsRequest {
+                    reason: "profiling".into(),
+                    ..request
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .consignments;
+            let mut numbers: Vec<String> = found
+                .into_iter()
+                .map(|f| f.summary.unwrap().transport_document_number)
+                .collect();
+            numbers.sort();
+            numbers
+        }
+    };
+    assert_eq!(
+        search(SearchConsignmentsRequest {
+            container_number: "mscu 663987-0".into(),
+            ..Default::default()
+        })
+        .await,
+        ["MEDUNB123401", "MEDUNB129901"]
+    );
+    assert_eq!(
+        search(SearchConsignmentsRequest {
+            party_name: "jadran".into(),
+            ..Default::default()
+        })
+        .await,
+        ["MEDUNB123401", "MEDUNB123403", "MEDUNB129901"]
+    );
+    assert_eq!(
+        search(SearchConsignmentsRequest {
+            transport_document_number: "MEDUNB123402".into(),
+            ..Default::default()
+        })
+        .await,
+        ["MEDUNB123402"]
+    );
+    assert_eq!(
+        search(SearchConsignmentsRequest {
+            imo_number: "IMO 9074729".into(),
+            arrival_from: "2026-12-21".into(),
+            arrival_to: "2026-12-21".into(),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        4
+    );
+    assert!(
+        search(SearchConsignmentsRequest {
+            imo_number: "9074729".into(),
+            arrival_from: "2026-12-22".into(),
+            ..Default::default()
+        })
+        .await
+        .is_empty()
+    );
+    let status = officer
+        .search_consignments(SearchConsignmentsRequest {
+            reason: "profiling".into(),
+            party_name: "ja".into(),
+            vessel_name: "MSC".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let mut elsewhere = sandbox.cargo_intake(&OFFICER_SJJ).await.unwrap();
+    let nothing = elsewhere
+        .search_consignments(SearchConsignmentsRequest {
+            reason: "profiling".into(),
+            vessel_name: "adriatic".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(nothing.consignments.is_empty());
 
     // A CANCEL naming the second bill withdraws it from the voyage.
     let mut withdrawn = manifest("612E", MessageFunction::Cancel, Vec::new());
@@ -411,7 +525,6 @@ async fn a_manifest_is_stored_as_versions_of_its_movement_with_consignments_and_
     );
 
     // An officer of another unit does not learn that the manifest exists; no reason, no read.
-    let mut elsewhere = sandbox.cargo_intake(&OFFICER_SJJ).await.unwrap();
     let status = elsewhere
         .get_manifest(read(&accepted.manifest_id, 0))
         .await
@@ -681,4 +794,214 @@ async fn cuscar_messages_are_stored_one_result_each_and_the_unusable_name_their_
     }
     std::fs::remove_dir_all(&dir).unwrap();
     sandbox.stop().await.unwrap();
+}
+
+const ANALYST_ME: Identity = Identity {
+    subject: "analyst-me",
+    agency: "me-customs",
+    units: &[],
+    roles: &[Role::Analyst],
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_consignment_hit_by_a_cargo_rule_alerts_the_unit_of_its_place_of_entry_and_is_counted() {
+    use gatehouse_proto::v1::{
+        CreateRuleRequest, Domain, GetStatisticsRequest, RuleStatus, SetRuleStatusRequest,
+        Severity, SubscribeAlertsRequest, subject, subscribe_alerts_response::Event,
+    };
+    let sandbox = Sandbox::start().await.unwrap();
+    let mut targeting = sandbox.risk_targeting(&ANALYST_ME).await.unwrap();
+    // A cargo rule that does not type-check is refused where it is written.
+    let status = targeting
+        .create_rule(CreateRuleRequest {
+            rule_id: "bad-cargo".into(),
+            name: "compares a bool with text".into(),
+            domain: Domain::Cargo as i32,
+            expression: "consignee.first_seen == 'yes'".into(),
+            weight: 1.0,
+            severity: Severity::Low as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let rule = targeting
+        .create_rule(CreateRuleRequest {
+            rule_id: "arms-to-a-new-consignee-via-tur".into(),
+            name: "Arms for a first-time consignee, routed via Türkiye".into(),
+            domain: Domain::Cargo as i32,
+            expression: "consignee.first_seen && goods.hs_codes.exists(h, h.startsWith('9301')) \
+                         && 'TUR' in route.countries"
+                .into(),
+            weight: 60.0,
+            severity: Severity::High as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .rule
+        .unwrap();
+    targeting
+        .set_rule_status(SetRuleStatusRequest {
+            rule_id: rule.rule_id.clone(),
+            version: 1,
+            status: RuleStatus::Active as i32,
+            reason: "e2e".into(),
+        })
+        .await
+        .unwrap();
+
+    // A second rule, on vague descriptions, that only the amendment below meets.
+    targeting
+        .create_rule(CreateRuleRequest {
+            rule_id: "vague-description".into(),
+            name: "Goods described too vaguely to profile".into(),
+            domain: Domain::Cargo as i32,
+            expression: "goods.description_vague".into(),
+            weight: 10.0,
+            severity: Severity::Low as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    targeting
+        .set_rule_status(SetRuleStatusRequest {
+            rule_id: "vague-description".into(),
+            version: 1,
+            status: RuleStatus::Active as i32,
+            reason: "e2e".into(),
+        })
+        .await
+        .unwrap();
+
+    let mut alerts = sandbox.unit_alerts(&OFFICER_BAR).await.unwrap();
+    let mut stream = alerts
+        .subscribe_alerts(SubscribeAlertsRequest {
+            unit_ids: vec![],
+            cursor: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+
+    let mut arms = bill(
+        "MEDUNB990001",
+        party("Novi Uvoznik d.o.o.", "MNE", ""),
+        "930190",
+        "MSCU6639870",
+        "ML-0901",
+    );
+    arms.countries_of_routing = vec!["CHN".into(), "TUR".into(), "MNE".into()];
+    arms.goods_items[0].description = "Sporting rifles, bolt action".into();
+    let plain = bill(
+        "MEDUNB990002",
+        party("Primorka Bar", "MNE", ""),
+        "731210",
+        "CSQU3054383",
+        "ML-0902",
+    );
+    let mut cargo = sandbox.cargo_intake(&CARRIER).await.unwrap();
+    let accepted = cargo
+        .submit_manifest(submit(
+            "msc-990E-1",
+            manifest("990E", MessageFunction::Original, vec![arms.clone(), plain]),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    let alert = match next_change(&mut stream, deadline).await {
+        Event::Raised(alert) => alert,
+        other => panic!("expected a raised alert, got {other:?}"),
+    };
+    assert_eq!(alert.unit_id, "pcu-bar");
+    assert_eq!(alert.domain, Domain::Cargo as i32);
+    assert_eq!(alert.location, "MEBAR");
+    assert_eq!(alert.severity, Severity::High as i32);
+    assert_eq!(
+        alert.dedupe_key,
+        format!("consignment/{}", accepted.consignment_ids[0])
+    );
+    let Some(subject::Subject::Consignment(consignment)) =
+        alert.subject.as_ref().and_then(|s| s.subject.clone())
+    else {
+        panic!("alert without consignment subject: {alert:?}");
+    };
+    assert_eq!(consignment.transport_document_number, "MEDUNB990001");
+    assert_eq!(consignment.hs_codes, ["930190"]);
+    assert_eq!(consignment.container_numbers, ["MSCU6639870"]);
+    let hit = &alert.hits[0];
+    assert_eq!(hit.rule_id, "arms-to-a-new-consignee-via-tur");
+    assert_eq!(hit.evidence["goods.hs_codes"], "930190");
+    assert_eq!(hit.evidence["consignee.first_seen"], "true");
+
+    // An amendment of the same bill is assessed again (it carries the history of its original,
+    // so the first rule still fires) and updates the open alert instead of raising another.
+    // It describes the goods as "FAK" (freight of all kinds): the second rule fires too.
+    let mut amended = arms;
+    amended.goods_items[0].description = "FAK".into();
+    cargo
+        .submit_manifest(submit(
+            "msc-990E-2",
+            manifest("990E", MessageFunction::Update, vec![amended]),
+        ))
+        .await
+        .unwrap();
+    let updated = match next_change(&mut stream, deadline).await {
+        Event::Updated(alert) => alert,
+        other => panic!("expected the alert updated, got {other:?}"),
+    };
+    assert_eq!(updated.alert_id, alert.alert_id);
+    assert_eq!(updated.revision, 2);
+    assert_eq!(updated.hits.len(), 2);
+    assert_eq!(updated.score, 70.0);
+    // Statistics count each consignment once and the hit once.
+    let mut reporting = sandbox.reporting(&OFFICER_BAR).await.unwrap();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let deadline = tokio::time::Instant::now() + LIMIT;
+    loop {
+        let stats = reporting
+            .get_statistics(GetStatisticsRequest {
+                unit_ids: vec!["pcu-bar".into()],
+                from_date: today.clone(),
+                to_date: today.clone(),
+                domain: Domain::Cargo as i32,
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        if let Some(day) = stats.days.first()
+            && (day.records, day.hits, day.alerts) == (2, 1, 1)
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "statistics never got there: {stats:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sandbox.stop().await.unwrap();
+}
+
+/// The next raised or updated alert on `stream` (heartbeats skipped); fails at `deadline`.
+async fn next_change(
+    stream: &mut tonic::Streaming<gatehouse_proto::v1::SubscribeAlertsResponse>,
+    deadline: tokio::time::Instant,
+) -> gatehouse_proto::v1::subscribe_alerts_response::Event {
+    use gatehouse_proto::v1::subscribe_alerts_response::Event;
+    loop {
+        let message = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .expect("no alert change before the deadline")
+            .expect("alert stream ended")
+            .expect("alert stream failed");
+        match message.event {
+            Some(Event::Heartbeat(_)) => {}
+            Some(event) => return event,
+            None => panic!("alert stream message without an event"),
+        }
+    }
 }
