@@ -40,6 +40,9 @@ pub async fn find_document_watchlist(
 /// Service URLs of `demo` (and other commands that talk to the whole platform).
 #[derive(Debug, Clone, clap::Args)]
 pub struct ServiceUrls {
+    /// cargo-intake gRPC URL.
+    #[arg(long, env = "GATEHOUSE_CARGO_INTAKE_URL", default_value_t = default_url(ServiceKind::CargoIntake))]
+    pub cargo_intake_url: String,
     /// passenger-intake gRPC URL.
     #[arg(long, env = "GATEHOUSE_PASSENGER_INTAKE_URL", default_value_t = default_url(ServiceKind::PassengerIntake))]
     pub passenger_intake_url: String,

@@ -1,5 +1,7 @@
-//! `gatehouse demo`: a watchlist entry and a rule, one API report that trips both, and the two
-//! alerts it raises at the Sarajevo airport unit. Safe to run repeatedly against one stack.
+//! `gatehouse demo`: a watchlist entry and a passenger rule, one API report that trips both, and
+//! the two alerts it raises at the Sarajevo airport unit; a cargo rule and a sea manifest for the
+//! Port of Bar whose first-time consignee of firearms raises a third alert at PCU Bar. Safe to
+//! run repeatedly against one stack.
 
 use std::time::{Duration, SystemTime};
 
@@ -7,10 +9,12 @@ use anyhow::{Context, Result};
 use chrono::{Days, Months, NaiveDate, Utc};
 use gatehouse_platform::auth::Role;
 use gatehouse_proto::v1::{
-    AddWatchlistEntriesRequest, ApiReport, CreateRuleRequest, CreateWatchlistRequest, DocumentType,
-    Domain, Flight, FlightDirection, GetRuleRequest, MessageFunction, Rule, RuleStatus,
-    SetRuleStatusRequest, Severity, Sex, SubmitApiReportRequest, SubscribeAlertsRequest,
-    TravelDocument, Traveller, TravellerRole, WatchlistDocument, WatchlistEntry, WatchlistKind,
+    AddWatchlistEntriesRequest, ApiReport, CargoManifest, Consignment, Container, Conveyance,
+    CreateRuleRequest, CreateWatchlistRequest, DocumentType, Domain, Flight, FlightDirection,
+    GetRuleRequest, GoodsItem, MessageFunction, Party, Rule, RuleStatus, SetRuleStatusRequest,
+    Severity, Sex, SubmitApiReportRequest, SubmitManifestRequest, SubscribeAlertsRequest,
+    TransportMode, TravelDocument, Traveller, TravellerRole, WatchlistDocument, WatchlistEntry,
+    WatchlistKind, cargo_intake_service_client::CargoIntakeServiceClient,
     passenger_intake_service_client::PassengerIntakeServiceClient,
     risk_targeting_service_client::RiskTargetingServiceClient, subscribe_alerts_response::Event,
     unit_alerts_service_client::UnitAlertsServiceClient,
@@ -25,10 +29,13 @@ use crate::{
 };
 
 const UNIT: &str = "jaitf-sjj";
+const CARGO_UNIT: &str = "pcu-bar";
 const WATCHLIST_NAME: &str = "Demo travel documents";
 const RULE_ID: &str = "demo-expiring-document";
+const CARGO_RULE_ID: &str = "demo-firearms-new-consignee";
 const STOLEN_PASSPORT: &str = "X9140572";
-const EXPECTED_ALERTS: usize = 2;
+const EXPECTED_ALERTS: usize = 3;
+const STEPS: usize = 7;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoArgs {
@@ -52,7 +59,8 @@ async fn steps(urls: &ServiceUrls, wait: Duration) -> Result<usize> {
     let all_units = client::seed_unit_ids();
     let analyst = client::token_for("demo-analyst", &[Role::Analyst], &all_units)?;
     let submitter = client::token_for("demo-submitter", &[Role::Submitter], &all_units)?;
-    let officer = client::token_for("demo-officer", &[Role::Officer], &[UNIT.to_owned()])?;
+    let units = [UNIT.to_owned(), CARGO_UNIT.to_owned()];
+    let officer = client::token_for("demo-officer", &[Role::Officer], &units)?;
 
     let mut targeting = RiskTargetingServiceClient::new(
         client::connect_authed(&urls.risk_targeting_url, &analyst)
@@ -64,6 +72,11 @@ async fn steps(urls: &ServiceUrls, wait: Duration) -> Result<usize> {
             .await
             .context("passenger-intake")?,
     );
+    let mut cargo = CargoIntakeServiceClient::new(
+        client::connect_authed(&urls.cargo_intake_url, &submitter)
+            .await
+            .context("cargo-intake")?,
+    );
     let mut unit_alerts = UnitAlertsServiceClient::new(
         client::connect_authed(&urls.unit_alerts_url, &officer)
             .await
@@ -71,12 +84,13 @@ async fn steps(urls: &ServiceUrls, wait: Duration) -> Result<usize> {
     );
 
     ensure_watchlist(&mut targeting).await?;
-    ensure_rule(&mut targeting).await?;
+    ensure_rule(&mut targeting, &passenger_rule(), 2).await?;
+    ensure_rule(&mut targeting, &cargo_rule(), 3).await?;
 
     // Subscribed before submitting: without a cursor the feed carries only alerts raised later.
     let mut feed = unit_alerts
         .subscribe_alerts(SubscribeAlertsRequest {
-            unit_ids: vec![UNIT.to_owned()],
+            unit_ids: units.to_vec(),
             cursor: String::new(),
         })
         .await
@@ -92,7 +106,7 @@ async fn steps(urls: &ServiceUrls, wait: Duration) -> Result<usize> {
             }
         }
     });
-    println!("[3/5] subscribed to the alerts of unit {UNIT}");
+    println!("[4/{STEPS}] subscribed to the alerts of units {UNIT} and {CARGO_UNIT}");
 
     let today = Utc::now().date_naive();
     let message_id = format!("demo-{}", uuid::Uuid::now_v7());
@@ -105,12 +119,28 @@ async fn steps(urls: &ServiceUrls, wait: Duration) -> Result<usize> {
         .map_err(client::rpc_error("SubmitApiReport"))?
         .into_inner();
     println!(
-        "[4/5] submitted API report {} ({} travellers, JA123 IST→SJJ {today}, message {message_id})",
+        "[5/{STEPS}] submitted API report {} ({} travellers, JA123 IST→SJJ {today}, message {message_id})",
         response.report_id, response.traveller_count
+    );
+    // A new consignee and bills each run, so that the rule's "first seen" holds on every rerun
+    // and each run's alert is a new one.
+    let run = uuid::Uuid::now_v7().simple().to_string()[20..].to_ascii_uppercase();
+    let manifest_id = format!("demo-{}", uuid::Uuid::now_v7());
+    let manifest = cargo
+        .submit_manifest(SubmitManifestRequest {
+            message_id: manifest_id.clone(),
+            manifest: Some(sea_manifest(today, &run)?),
+        })
+        .await
+        .map_err(client::rpc_error("SubmitManifest"))?
+        .into_inner();
+    println!(
+        "[6/{STEPS}] submitted manifest {} ({} consignments, MSC ADRIATIC Ningbo→Bar, message {manifest_id})",
+        manifest.manifest_id, manifest.consignment_count
     );
 
     println!(
-        "[5/5] waiting up to {}s for {EXPECTED_ALERTS} alerts...\n",
+        "[7/{STEPS}] waiting up to {}s for {EXPECTED_ALERTS} alerts...\n",
         wait.as_secs()
     );
     let deadline = tokio::time::Instant::now() + wait;
@@ -143,7 +173,9 @@ async fn steps(urls: &ServiceUrls, wait: Duration) -> Result<usize> {
     }
     reader.abort();
     println!("{received} of {EXPECTED_ALERTS} expected alerts arrived.");
-    println!("Follow the unit's alerts with: gatehouse alerts tail --unit {UNIT}");
+    println!(
+        "Follow the units' alerts with: gatehouse alerts tail --unit {UNIT} (or --unit {CARGO_UNIT})"
+    );
     Ok(received)
 }
 
@@ -189,7 +221,7 @@ async fn ensure_watchlist(targeting: &mut RiskTargetingServiceClient<AuthChannel
         .map_err(client::rpc_error("AddWatchlistEntries"))?
         .into_inner();
     println!(
-        "[1/5] {verb} watchlist \"{WATCHLIST_NAME}\" ({}); passport {STOLEN_PASSPORT} (XXA) listed as stolen{}",
+        "[1/{STEPS}] {verb} watchlist \"{WATCHLIST_NAME}\" ({}); passport {STOLEN_PASSPORT} (XXA) listed as stolen{}",
         watchlist.id,
         if added.added == 0 {
             " (already there)"
@@ -200,18 +232,39 @@ async fn ensure_watchlist(targeting: &mut RiskTargetingServiceClient<AuthChannel
     Ok(())
 }
 
-async fn ensure_rule(targeting: &mut RiskTargetingServiceClient<AuthChannel>) -> Result<()> {
-    let created = targeting
-        .create_rule(CreateRuleRequest {
-            rule_id: RULE_ID.to_owned(),
-            name: "Travel document expires within 30 days".to_owned(),
-            domain: Domain::Passenger as i32,
-            expression: "document.days_to_expiry >= 0 && document.days_to_expiry < 30".to_owned(),
-            weight: 40.0,
-            severity: Severity::Medium as i32,
-            ..Default::default()
-        })
-        .await;
+fn passenger_rule() -> CreateRuleRequest {
+    CreateRuleRequest {
+        rule_id: RULE_ID.to_owned(),
+        name: "Travel document expires within 30 days".to_owned(),
+        domain: Domain::Passenger as i32,
+        expression: "document.days_to_expiry >= 0 && document.days_to_expiry < 30".to_owned(),
+        weight: 40.0,
+        severity: Severity::Medium as i32,
+        ..Default::default()
+    }
+}
+
+fn cargo_rule() -> CreateRuleRequest {
+    CreateRuleRequest {
+        rule_id: CARGO_RULE_ID.to_owned(),
+        name: "Firearms (HS 9301-9303) for a consignee never seen before".to_owned(),
+        domain: Domain::Cargo as i32,
+        expression: "consignee.first_seen && goods.hs_codes.exists(h, h.startsWith('9301') \
+                     || h.startsWith('9302') || h.startsWith('9303'))"
+            .to_owned(),
+        weight: 60.0,
+        severity: Severity::High as i32,
+        ..Default::default()
+    }
+}
+
+/// Creates `rule` (or finds it from an earlier run) and makes its latest version active.
+async fn ensure_rule(
+    targeting: &mut RiskTargetingServiceClient<AuthChannel>,
+    rule: &CreateRuleRequest,
+    step: usize,
+) -> Result<()> {
+    let created = targeting.create_rule(rule.clone()).await;
     let (rule, verb): (Rule, _) = match created {
         Ok(response) => (
             response
@@ -223,7 +276,7 @@ async fn ensure_rule(targeting: &mut RiskTargetingServiceClient<AuthChannel>) ->
         Err(status) if status.code() == Code::AlreadyExists => {
             let latest = targeting
                 .get_rule(GetRuleRequest {
-                    rule_id: RULE_ID.to_owned(),
+                    rule_id: rule.rule_id.clone(),
                     version: 0,
                 })
                 .await
@@ -237,7 +290,7 @@ async fn ensure_rule(targeting: &mut RiskTargetingServiceClient<AuthChannel>) ->
     };
     let label = format!("{}@{}", rule.rule_id, rule.version);
     if rule.status == RuleStatus::Active as i32 {
-        println!("[2/5] {verb} rule {label}, already active");
+        println!("[{step}/{STEPS}] {verb} rule {label}, already active");
         return Ok(());
     }
     match targeting
@@ -249,9 +302,9 @@ async fn ensure_rule(targeting: &mut RiskTargetingServiceClient<AuthChannel>) ->
         })
         .await
     {
-        Ok(_) => println!("[2/5] {verb} rule {label}, now active"),
+        Ok(_) => println!("[{step}/{STEPS}] {verb} rule {label}, now active"),
         Err(status) if status.code() == Code::FailedPrecondition => println!(
-            "[2/5] {verb} rule {label}; not activated ({}), continuing",
+            "[{step}/{STEPS}] {verb} rule {label}; not activated ({}), continuing",
             status.message()
         ),
         Err(status) => return Err(client::rpc_error("SetRuleStatus")(status)),
@@ -355,6 +408,89 @@ fn api_report(today: NaiveDate) -> Result<ApiReport> {
     })
 }
 
+/// A party of the demo manifest.
+fn party(name: &str, city: &str, country: &str) -> Party {
+    Party {
+        name: name.to_owned(),
+        city: city.to_owned(),
+        country: country.to_owned(),
+        ..Default::default()
+    }
+}
+
+/// Two bills of lading (numbered after `run`) on the MSC ADRIATIC from Ningbo to Bar, arriving
+/// tomorrow: sporting rifles for a consignee named after `run` and steel wire rope for a regular
+/// consignee.
+fn sea_manifest(today: NaiveDate, run: &str) -> Result<CargoManifest> {
+    let arrival = days_after(today, 1)?
+        .and_hms_opt(6, 0, 0)
+        .context("date out of range")?
+        .and_utc();
+    let bill = |number: &str, consignee: Party, hs: &str, description: &str, container: &str| {
+        Consignment {
+            transport_document_number: number.to_owned(),
+            transport_document_issuer: "MSCU".to_owned(),
+            consignor: Some(party("Ningbo Outdoor Goods Co", "Ningbo", "CHN")),
+            consignee: Some(consignee),
+            goods_items: vec![GoodsItem {
+                sequence_number: 1,
+                hs_code: hs.to_owned(),
+                description: description.to_owned(),
+                package_count: 40,
+                package_type: "CT".to_owned(),
+                gross_weight_kg: 900.0,
+                origin_country: "CHN".to_owned(),
+                container_numbers: vec![container.to_owned()],
+                ..Default::default()
+            }],
+            containers: vec![Container {
+                number: container.to_owned(),
+                size_type: "22G1".to_owned(),
+                seal_numbers: vec![format!("SEAL-{number}")],
+                ..Default::default()
+            }],
+            gross_weight_kg: 900.0,
+            package_count: 40,
+            ..Default::default()
+        }
+    };
+    Ok(CargoManifest {
+        manifest_ref: format!("DEMO-{}", today.format("%Y%m%d")),
+        mode: TransportMode::Sea as i32,
+        carrier: "MSCU".to_owned(),
+        conveyance: Some(Conveyance {
+            name: "MSC ADRIATIC".to_owned(),
+            imo_number: "9074729".to_owned(),
+            nationality: "PAN".to_owned(),
+            ..Default::default()
+        }),
+        voyage_number: format!("D{}", today.format("%j")),
+        port_of_loading: "CNNGB".to_owned(),
+        port_of_discharge: "MEBAR".to_owned(),
+        place_of_entry: "MEBAR".to_owned(),
+        estimated_arrival: Some(SystemTime::from(arrival).into()),
+        consignments: vec![
+            bill(
+                &format!("DEMO{run}1"),
+                party(&format!("Demo Importer {run}"), "Bar", "MNE"),
+                "930320",
+                "Sporting rifles, bolt action",
+                "CSQU3054383",
+            ),
+            bill(
+                &format!("DEMO{run}2"),
+                party("Primorka Bar", "Bar", "MNE"),
+                "731210",
+                "Steel wire rope, galvanised",
+                "MSCU6639870",
+            ),
+        ],
+        sender: "MSC Montenegro".to_owned(),
+        function: MessageFunction::Original as i32,
+        ..Default::default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,7 +514,8 @@ mod tests {
         use gatehouse_proto::v1::{
             AddWatchlistEntriesResponse, Alert, CreateWatchlistResponse, GetRuleResponse,
             Heartbeat, Hit, HitKind, ListWatchlistsRequest, ListWatchlistsResponse,
-            SetRuleStatusResponse, SubmitApiReportResponse, SubscribeAlertsResponse, Watchlist,
+            SetRuleStatusResponse, SubmitApiReportResponse, SubmitManifestResponse,
+            SubscribeAlertsResponse, Watchlist, cargo_intake_service_server::CargoIntakeService,
             passenger_intake_service_server::PassengerIntakeService,
             risk_targeting_service_server::RiskTargetingService,
             unit_alerts_service_server::UnitAlertsService,
@@ -392,6 +529,8 @@ mod tests {
         pub struct Seen {
             pub calls: Vec<String>,
             pub report: Option<SubmitApiReportRequest>,
+            pub manifest: Option<SubmitManifestRequest>,
+            pub rules: Vec<CreateRuleRequest>,
         }
 
         #[derive(Clone, Default)]
@@ -451,7 +590,20 @@ mod tests {
                 request: Request<CreateRuleRequest>,
             ) -> Result<Response<gatehouse_proto::v1::CreateRuleResponse>, Status> {
                 self.saw("CreateRule", &request)?;
-                Err(Status::already_exists("rule exists"))
+                let rule = request.into_inner();
+                let passenger = rule.domain == Domain::Passenger as i32;
+                self.0.lock().unwrap().rules.push(rule.clone());
+                if passenger {
+                    return Err(Status::already_exists("rule exists"));
+                }
+                Ok(Response::new(gatehouse_proto::v1::CreateRuleResponse {
+                    rule: Some(Rule {
+                        rule_id: rule.rule_id,
+                        version: 1,
+                        status: RuleStatus::Draft as i32,
+                        ..Default::default()
+                    }),
+                }))
             }
             async fn get_rule(
                 &self,
@@ -472,6 +624,10 @@ mod tests {
                 request: Request<SetRuleStatusRequest>,
             ) -> Result<Response<SetRuleStatusResponse>, Status> {
                 self.saw("SetRuleStatus", &request)?;
+                if request.get_ref().rule_id == CARGO_RULE_ID {
+                    assert_eq!(request.get_ref().version, 1);
+                    return Ok(Response::new(SetRuleStatusResponse::default()));
+                }
                 assert_eq!(request.get_ref().version, 2);
                 Err(Status::failed_precondition("already active"))
             }
@@ -494,13 +650,29 @@ mod tests {
         }
 
         #[tonic::async_trait]
+        impl CargoIntakeService for Fake {
+            async fn submit_manifest(
+                &self,
+                request: Request<SubmitManifestRequest>,
+            ) -> Result<Response<SubmitManifestResponse>, Status> {
+                self.saw("SubmitManifest", &request)?;
+                self.0.lock().unwrap().manifest = Some(request.into_inner());
+                Ok(Response::new(SubmitManifestResponse {
+                    manifest_id: "manifest-1".into(),
+                    consignment_count: 2,
+                    ..Default::default()
+                }))
+            }
+        }
+
+        #[tonic::async_trait]
         impl UnitAlertsService for Fake {
             async fn subscribe_alerts(
                 &self,
                 request: Request<SubscribeAlertsRequest>,
             ) -> Result<Response<BoxStream<SubscribeAlertsResponse>>, Status> {
                 self.saw("SubscribeAlerts", &request)?;
-                assert_eq!(request.get_ref().unit_ids, vec![UNIT]);
+                assert_eq!(request.get_ref().unit_ids, vec![UNIT, CARGO_UNIT]);
                 assert_eq!(request.get_ref().cursor, "");
                 let alert = |cursor: &str, rule_id: &str| {
                     Ok(SubscribeAlertsResponse {
@@ -525,7 +697,12 @@ mod tests {
                     action: 0,
                     event: Some(Event::Heartbeat(Heartbeat::default())),
                 });
-                let alerts = vec![alert("c1", RULE_ID), heartbeat, alert("c2", RULE_ID)];
+                let alerts = vec![
+                    alert("c1", RULE_ID),
+                    heartbeat,
+                    alert("c2", RULE_ID),
+                    alert("c3", CARGO_RULE_ID),
+                ];
                 Ok(Response::new(Box::pin(tokio_stream::iter(alerts))))
             }
         }
@@ -534,6 +711,7 @@ mod tests {
     #[tokio::test]
     async fn demo_runs_every_step_against_the_services() {
         use gatehouse_proto::v1::{
+            cargo_intake_service_server::CargoIntakeServiceServer,
             passenger_intake_service_server::PassengerIntakeServiceServer,
             risk_targeting_service_server::RiskTargetingServiceServer,
             unit_alerts_service_server::UnitAlertsServiceServer,
@@ -546,17 +724,19 @@ mod tests {
             tonic::transport::Server::builder()
                 .add_service(RiskTargetingServiceServer::new(fake.clone()))
                 .add_service(PassengerIntakeServiceServer::new(fake.clone()))
+                .add_service(CargoIntakeServiceServer::new(fake.clone()))
                 .add_service(UnitAlertsServiceServer::new(fake.clone()))
                 .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
         );
         let urls = ServiceUrls {
+            cargo_intake_url: url.clone(),
             passenger_intake_url: url.clone(),
             risk_targeting_url: url.clone(),
             unit_alerts_url: url.clone(),
             reporting_url: url,
         };
         let received = steps(&urls, Duration::from_secs(5)).await.unwrap();
-        assert_eq!(received, 2);
+        assert_eq!(received, 3);
 
         let seen = fake.0.lock().unwrap();
         assert_eq!(
@@ -568,9 +748,22 @@ mod tests {
                 "CreateRule",
                 "GetRule",
                 "SetRuleStatus",
+                "CreateRule",
+                "SetRuleStatus",
                 "SubscribeAlerts",
                 "SubmitApiReport",
+                "SubmitManifest",
             ]
+        );
+        // The cargo rule type-checks against the cargo context (what CreateRule would say).
+        let cargo_rule = &seen.rules[1];
+        gatehouse_rules::compile_cargo(&cargo_rule.expression).unwrap();
+        let manifest = seen.manifest.as_ref().unwrap();
+        let consignments = &manifest.manifest.as_ref().unwrap().consignments;
+        assert_eq!(consignments[0].goods_items[0].hs_code, "930320");
+        assert_ne!(
+            consignments[0].transport_document_number,
+            consignments[1].transport_document_number
         );
         let report = seen.report.as_ref().unwrap();
         assert!(report.message_id.starts_with("demo-"));

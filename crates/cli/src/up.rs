@@ -147,6 +147,7 @@ async fn supervise(services: &mut [Service], run_demo: bool) -> Result<()> {
         println!();
         demo::run(&DemoArgs {
             urls: ServiceUrls {
+                cargo_intake_url: url(ServiceKind::CargoIntake),
                 passenger_intake_url: url(ServiceKind::PassengerIntake),
                 risk_targeting_url: url(ServiceKind::RiskTargeting),
                 unit_alerts_url: url(ServiceKind::UnitAlerts),

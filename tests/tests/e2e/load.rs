@@ -20,6 +20,7 @@ fn platform(sandbox: &Sandbox) -> Platform {
     let url = |kind: ServiceKind| format!("http://{}", sandbox.addrs[&kind]);
     Platform {
         urls: ServiceUrls {
+            cargo_intake_url: url(ServiceKind::CargoIntake),
             passenger_intake_url: url(ServiceKind::PassengerIntake),
             risk_targeting_url: url(ServiceKind::RiskTargeting),
             unit_alerts_url: url(ServiceKind::UnitAlerts),
