@@ -763,6 +763,48 @@ async fn cuscar_messages_are_stored_one_result_each_and_the_unusable_name_their_
     );
     assert_eq!(again[0].record_id, lines[0].record_id);
 
+    // Unreadable input is refused as a whole, naming the field and the rule; a 10 MB
+    // interchange is over the message limit; nothing of them is stored, and the service goes on.
+    for (name, bytes) in [
+        ("garbage", vec![0u8, 0xff, 0xfe, 0x00, 0x13]),
+        (
+            "truncated",
+            cuscar("CR881", "881E").as_bytes()[..120].to_vec(),
+        ),
+    ] {
+        let status = cargo
+            .submit_cuscar(gatehouse_proto::v1::SubmitCuscarRequest {
+                message_id: name.into(),
+                edifact: bytes,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{name}: {status:?}");
+        let violations = status.get_details_bad_request().unwrap().field_violations;
+        assert_eq!(violations[0].field, "edifact", "{name}");
+    }
+    let huge = cuscar("CR882", "882E").replace("STEEL WIRE ROPE", &"X".repeat(10 << 20));
+    let status = cargo
+        .submit_cuscar(gatehouse_proto::v1::SubmitCuscarRequest {
+            message_id: "huge".into(),
+            edifact: huge.into_bytes(),
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(status.code(), Code::OutOfRange | Code::ResourceExhausted),
+        "{status:?}"
+    );
+    let db = sandbox.database().await.unwrap();
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM cargo_intake.manifest_versions")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored, 1,
+        "only the first interchange's good message is stored"
+    );
+
     // The fixtures of others: every message of every file gets a result; none is complete
     // enough to store (no voyage, no place of discharge or entry), and each says which field.
     let fixtures = std::env::var_os("GATEHOUSE_FIXTURES");
