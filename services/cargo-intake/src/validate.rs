@@ -232,12 +232,12 @@ pub fn encoded_len_bound(agency: &str, valid: &ValidManifest) -> usize {
 }
 
 /// The largest `ConsignmentRecord` storing can give: both party histories with every field at
-/// its widest (20 earlier countries, as the proto bounds them).
+/// its widest (as many earlier countries as intake keeps).
 fn max_consignment_record() -> ConsignmentRecord {
     let history = PartyHistory {
         first_seen: true,
         previous_consignments: i32::MIN,
-        earlier_origin_countries: vec!["XXX".into(); 20],
+        earlier_origin_countries: vec!["XXX".into(); crate::batch::MAX_ORIGINS],
         first_seen_at: Some(max_timestamp()),
     };
     ConsignmentRecord {
