@@ -13,7 +13,11 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Code, Status, Streaming, codegen::BoxStream};
 use tracing::Instrument;
 
-use crate::error::{FieldViolations, internal};
+use crate::{
+    bus::BusError,
+    db,
+    error::{FieldViolations, internal},
+};
 
 /// Items of a stream stored together at most (`GATEHOUSE_INTAKE_BATCH` overrides).
 pub const DEFAULT_BATCH: usize = 256;
@@ -362,5 +366,46 @@ pub fn rejected(mut message_id: String, violations: &FieldViolations) -> Submiss
         violations: listed,
         more_violations,
         ..Default::default()
+    }
+}
+
+/// Everything that can go wrong storing or reading intake records, mapped to a gRPC status in
+/// one place.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    #[error("invalid request: {0}")]
+    Invalid(FieldViolations),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("event: {0}")]
+    Event(#[from] BusError),
+    #[error("message ids kept being taken by concurrent submissions")]
+    Contended,
+    /// Unknown, or not the caller's to see: the two are not told apart.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Internal(&'static str),
+}
+
+impl From<FieldViolations> for IntakeError {
+    fn from(violations: FieldViolations) -> Self {
+        Self::Invalid(violations)
+    }
+}
+
+impl From<IntakeError> for Status {
+    fn from(error: IntakeError) -> Self {
+        match error {
+            IntakeError::Invalid(violations) => violations.into_status(),
+            IntakeError::Db(e) => db::status(&e),
+            IntakeError::Contended => {
+                tracing::warn!("message ids contended by concurrent submissions");
+                Status::unavailable("the same message ids are being submitted concurrently, retry")
+            }
+            IntakeError::NotFound(what) => Status::not_found(format!("{what} not found")),
+            IntakeError::Event(e) => internal(&e),
+            IntakeError::Internal(e) => internal(&e),
+        }
     }
 }
