@@ -16,6 +16,7 @@
 //! is in `gatehouse_formats`).
 
 mod batch;
+pub mod cargo_imp;
 pub mod cuscar;
 mod event;
 mod keys;
@@ -29,10 +30,8 @@ use std::sync::Arc;
 
 use gatehouse_platform::{
     auth::{self, Role},
-    bus::{Bus, BusError},
+    bus::Bus,
     config::ServiceConfig,
-    db,
-    error::{FieldViolations, internal},
     events::to_timestamp,
     intake,
     outbox::Relay,
@@ -89,45 +88,8 @@ pub async fn run(
         .await
 }
 
-/// Everything that can go wrong in this service, mapped to a gRPC status in one place.
-#[derive(Debug, thiserror::Error)]
-pub enum IntakeError {
-    #[error("invalid request: {0}")]
-    Invalid(FieldViolations),
-    #[error("database: {0}")]
-    Db(#[from] sqlx::Error),
-    #[error("event: {0}")]
-    Event(#[from] BusError),
-    #[error("message ids kept being taken by concurrent submissions")]
-    Contended,
-    /// Unknown, or not the caller's to see: the two are not told apart.
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    #[error("{0}")]
-    Internal(&'static str),
-}
-
-impl From<FieldViolations> for IntakeError {
-    fn from(violations: FieldViolations) -> Self {
-        Self::Invalid(violations)
-    }
-}
-
-impl From<IntakeError> for Status {
-    fn from(error: IntakeError) -> Self {
-        match error {
-            IntakeError::Invalid(violations) => violations.into_status(),
-            IntakeError::Db(e) => db::status(&e),
-            IntakeError::Contended => {
-                tracing::warn!("message ids contended by concurrent submissions");
-                Status::unavailable("the same message ids are being submitted concurrently, retry")
-            }
-            IntakeError::NotFound(what) => Status::not_found(format!("{what} not found")),
-            IntakeError::Event(e) => internal(&e),
-            IntakeError::Internal(e) => internal(&e),
-        }
-    }
-}
+/// Everything that can go wrong in intake, mapped to a gRPC status in one place.
+pub use gatehouse_platform::intake::IntakeError;
 
 #[derive(Clone)]
 pub struct CargoIntake {

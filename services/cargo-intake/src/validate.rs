@@ -616,7 +616,7 @@ impl Check {
                 (Mode::Air, _) if is_uld(&container.number) => {}
                 (Mode::Air, _) => self.v.add(
                     field,
-                    "must be a ULD id: 3 letters, 4 or 5 digits and a 2-character owner code",
+                    "must be a ULD id: a 3-character type code, 4 or 5 digits and a 2-character owner code",
                 ),
                 (_, Ok(_)) => {}
                 (Mode::Unknown, _) if is_uld(&container.number) => {}
@@ -1149,8 +1149,8 @@ fn equipment_number(value: &str) -> String {
         .collect()
 }
 
-/// IATA unit load device id: type (3 letters), serial (4 or 5 digits), owner (2 characters, at
-/// least one a letter): `AKE12345LH`, `PMC1234AF`.
+/// IATA unit load device id: type (3 letters, the second a digit in older codes), serial (4 or 5 digits), owner (2 characters, at
+/// least one a letter): `AKE12345LH`, `PMC1234AF`, `P1C0037XX`.
 fn is_uld(id: &str) -> bool {
     let bytes = id.as_bytes();
     let owner_ok = |owner: &[u8]| {
@@ -1158,8 +1158,12 @@ fn is_uld(id: &str) -> bool {
             && owner.iter().all(u8::is_ascii_alphanumeric)
             && owner.iter().any(u8::is_ascii_uppercase)
     };
+    // The type code: letters for category, base size and contour; the base size is a digit in
+    // the older codes (`P1P`, `P1C`).
     bytes.len() > 3
-        && bytes[..3].iter().all(u8::is_ascii_uppercase)
+        && bytes[0].is_ascii_uppercase()
+        && (bytes[1].is_ascii_uppercase() || bytes[1].is_ascii_digit())
+        && bytes[2].is_ascii_uppercase()
         && [4, 5].into_iter().any(|digits| {
             bytes.len() == 3 + digits + 2
                 && bytes[3..3 + digits].iter().all(u8::is_ascii_digit)
@@ -2228,6 +2232,16 @@ mod tests {
         let text = rejection.into_status().message().to_owned();
         for value in ["SECRET", "9074720", "Petrović", "12.34", "777"] {
             assert!(!text.contains(value), "{value} echoed in {text}");
+        }
+    }
+
+    #[test]
+    fn uld_ids_take_letters_or_a_digit_in_their_type_code() {
+        for id in ["AKE12345LH", "PMC1234AF", "P1C0037XX", "PMC01473R7"] {
+            assert!(is_uld(id), "{id}");
+        }
+        for id in ["1KE12345LH", "AKE1234", "AK-12345LH", "AK12345LH"] {
+            assert!(!is_uld(id), "{id}");
         }
     }
 }
