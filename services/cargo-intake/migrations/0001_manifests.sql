@@ -43,6 +43,9 @@ CREATE TABLE manifest_versions (
     -- Consignments this version lists (carried over from the version before included, for an
     -- UPDATE).
     consignment_count   integer NOT NULL,
+    -- A CANCEL naming consignments: the ids of those it withdrew (found in the listing before),
+    -- in the order named, what a resend of it answers again.
+    withdrawn           text[] NOT NULL,
     -- The manifest as validated without its consignments (protobuf `CargoManifest`): those are
     -- rows of consignment_versions, listed in manifest_consignments.
     header              bytea NOT NULL,

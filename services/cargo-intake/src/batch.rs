@@ -491,6 +491,11 @@ async fn write(
                 function: function_label(valid.function),
                 manifest: &valid.manifest,
                 consignment_count: listing.len(),
+                withdrawn: if valid.function == MessageFunction::Cancel {
+                    sent_ids[k].clone()
+                } else {
+                    Vec::new()
+                },
             },
         );
         lists.insert(key, listing);

@@ -6,7 +6,9 @@
 use std::{collections::HashMap, sync::LazyLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use gatehouse_platform::rows::{Cell, Kind, Rows, Table, insert_sql, int, owned, text, time};
+use gatehouse_platform::rows::{
+    Cell, Kind, Rows, Table, insert_sql, int, owned, text, text_array, time,
+};
 use gatehouse_proto::v1::{CargoManifest, Consignment, Conveyance, Party, PartyHistory};
 use prost::Message;
 use sqlx::{PgConnection, Row};
@@ -23,9 +25,10 @@ pub async fn find_versions(
 ) -> Result<HashMap<String, Outcome>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT v.message_id, v.manifest_id, v.version, v.received_at,
-             ARRAY(SELECT cv.consignment_id FROM consignment_versions cv
-                   WHERE cv.manifest_version_id = v.version_id ORDER BY cv.ordinal)
-                 AS consignment_ids
+             CASE WHEN v.function = 'cancel' THEN v.withdrawn::uuid[]
+                 ELSE ARRAY(SELECT cv.consignment_id FROM consignment_versions cv
+                            WHERE cv.manifest_version_id = v.version_id ORDER BY cv.ordinal)
+            END AS consignment_ids
          FROM manifest_versions v
          WHERE v.agency = $1 AND v.message_id = ANY($2)",
     )
@@ -346,6 +349,7 @@ static MANIFEST_VERSIONS: Table = Table {
         ("estimated_arrival", Time),
         ("estimated_departure", Time),
         ("consignment_count", Int),
+        ("withdrawn", TextArray),
         ("header", Bytes),
     ],
 };
@@ -480,6 +484,8 @@ pub struct NewManifestVersion<'a> {
     pub manifest: &'a CargoManifest,
     /// Consignments the version lists.
     pub consignment_count: usize,
+    /// For a CANCEL, the consignments it withdrew (nil for a named one not listed before).
+    pub withdrawn: Vec<Uuid>,
 }
 
 /// A consignment version to store.
@@ -524,7 +530,9 @@ impl<'a> BatchRows<'a> {
             function,
             manifest,
             consignment_count,
+            withdrawn,
         } = new;
+        let withdrawn: Vec<String> = withdrawn.iter().map(ToString::to_string).collect();
         let header = CargoManifest {
             consignments: Vec::new(),
             ..manifest.clone()
@@ -556,6 +564,7 @@ impl<'a> BatchRows<'a> {
                 time(manifest.estimated_departure.as_ref()),
             ),
             ("consignment_count", int(consignment_count)),
+            ("withdrawn", text_array(&withdrawn)),
             ("header", Cell::Bytes(header)),
         ]);
     }

@@ -487,6 +487,21 @@ async fn a_manifest_is_stored_as_versions_of_its_movement_with_consignments_and_
         cancelled.consignment_ids,
         [accepted.consignment_ids[1].clone()]
     );
+    // Resent, the cancel answers its first result again.
+    let mut resent = manifest("612E", MessageFunction::Cancel, Vec::new());
+    resent.consignments = vec![Consignment {
+        transport_document_number: "MEDUNB123402".into(),
+        transport_document_issuer: "MSCU".into(),
+        ..Default::default()
+    }];
+    let again = cargo
+        .submit_manifest(submit("msc-612E-3", resent))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(again.duplicate);
+    assert_eq!(again.consignment_ids, cancelled.consignment_ids);
+    assert_eq!(again.version, 3);
     let [event] = <[ManifestAccepted; 1]>::try_from(next_events(&events, 1).await).unwrap();
     assert_eq!(
         event.manifest.unwrap().function,
