@@ -3,8 +3,13 @@
 //! a list of 1,800 passengers sent in two parts of 900 (about 1 MB). The PNRGOV parser is measured
 //! on `$GATEHOUSE_FIXTURES/pnrgov/pnrWithBags.txt` (about 250 KB).
 //!
+//! The CUSCAR parser runs on each file of `$GATEHOUSE_FIXTURES/cuscar` and on a synthetic report
+//! of 1,500 consignments in two messages (about 1 MB); the Cargo-IMP reader (`parse_many`) on each
+//! FWB, FFM or FHL file of `$GATEHOUSE_FIXTURES/cargo-imp` and on a synthetic set of flight
+//! manifests and air waybills (about 1 MB).
+//!
 //! `cargo bench -p gatehouse-formats --bench parsers`. Without the fixtures only the synthetic
-//! interchange is measured, and a line on stderr says why.
+//! inputs are measured, and a line on stderr says why.
 
 use std::fmt;
 use std::path::Path;
@@ -13,7 +18,7 @@ use std::sync::LazyLock;
 use divan::Bencher;
 use divan::counter::BytesCount;
 use gatehouse_formats::edifact::{self, ControlCounts, ReadOptions};
-use gatehouse_formats::{paxlst, pnrgov};
+use gatehouse_formats::{cargo_imp, cuscar, paxlst, pnrgov};
 
 /// Several fixtures carry stale UNT counts: warn, so that every message is read to its end.
 const LENIENT: ReadOptions = ReadOptions {
@@ -80,10 +85,71 @@ static PNRGOV: LazyLock<Vec<Input>> = LazyLock::new(|| {
     inputs
 });
 
+/// Consignments per message, and messages, of the synthetic CUSCAR report.
+const CUSCAR_CONSIGNMENTS: usize = 750;
+const CUSCAR_MESSAGES: usize = 2;
+
+static CUSCAR: LazyLock<Vec<Input>> = LazyLock::new(|| {
+    let mut inputs = fixtures("cuscar");
+    inputs.push(Input {
+        name: format!("synthetic_{CUSCAR_MESSAGES}x{CUSCAR_CONSIGNMENTS}_consignments"),
+        text: synthetic_cuscar(CUSCAR_MESSAGES, CUSCAR_CONSIGNMENTS),
+    });
+    for input in &inputs {
+        match cuscar::parse_interchange_with(&input.text, LENIENT) {
+            Ok(interchange) => {
+                let messages: Vec<_> = interchange.messages.iter().flatten().collect();
+                let consignments: usize = messages.iter().map(|m| m.consignments.len()).sum();
+                let warnings: usize = messages.iter().map(|m| m.warnings.len()).sum();
+                eprintln!(
+                    "{input}: {} bytes, {} messages ({} read), {consignments} consignments, \
+                     {warnings} warnings",
+                    input.text.len(),
+                    interchange.messages.len(),
+                    messages.len(),
+                );
+            }
+            Err(error) => eprintln!("{input}: does not parse ({error})"),
+        }
+    }
+    inputs
+});
+
+/// Flight manifests and air waybills of the synthetic Cargo-IMP set.
+const FFM_MESSAGES: usize = 160;
+const FWB_MESSAGES: usize = 560;
+
+static CARGO_IMP: LazyLock<Vec<Input>> = LazyLock::new(|| {
+    // The reader maps FWB, FFM and FHL; the other fixtures only measure a refusal.
+    let mut inputs: Vec<Input> = fixtures("cargo-imp")
+        .into_iter()
+        .filter(|input| {
+            let first = input.text.lines().find(|line| !line.trim().is_empty());
+            first.is_some_and(|line| ["FWB/", "FFM/", "FHL/"].iter().any(|t| line.starts_with(t)))
+        })
+        .collect();
+    inputs.push(Input {
+        name: format!("synthetic_{FFM_MESSAGES}_ffm_{FWB_MESSAGES}_fwb"),
+        text: synthetic_cargo_imp(FFM_MESSAGES, FWB_MESSAGES),
+    });
+    for input in &inputs {
+        let results = cargo_imp::parse_many(&input.text);
+        let read: Vec<_> = results.iter().flatten().collect();
+        let warnings: usize = read.iter().map(|m| m.warnings().len()).sum();
+        eprintln!(
+            "{input}: {} bytes, {} messages ({} read), {warnings} warnings",
+            input.text.len(),
+            results.len(),
+            read.len(),
+        );
+    }
+    inputs
+});
+
 /// The files of `$GATEHOUSE_FIXTURES/<folder>` but their licence, decoded, by name.
 fn fixtures(folder: &str) -> Vec<Input> {
     let Some(root) = std::env::var_os("GATEHOUSE_FIXTURES") else {
-        eprintln!("GATEHOUSE_FIXTURES is not set: only the synthetic interchange is measured");
+        eprintln!("GATEHOUSE_FIXTURES is not set: only the synthetic inputs are measured");
         return Vec::new();
     };
     let dir = Path::new(&root).join(folder);
@@ -91,7 +157,7 @@ fn fixtures(folder: &str) -> Vec<Input> {
         Ok(entries) => entries,
         Err(error) => {
             eprintln!(
-                "{} cannot be read ({error}): only the synthetic interchange is measured",
+                "{} cannot be read ({error}): only the synthetic inputs are measured",
                 dir.display()
             );
             return Vec::new();
@@ -202,6 +268,242 @@ fn synthetic_part(part: usize, parts: usize, travellers: usize) -> String {
     )
 }
 
+/// A sea cargo report: `messages` messages of `consignments` bills of lading each, every one with
+/// its places, shipper (one name in five with a released apostrophe), consignee with contact and
+/// notify party, a container with seal and weights, and two goods items with HS codes, marks and,
+/// for one in seven, dangerous goods.
+fn synthetic_cuscar(messages: usize, consignments: usize) -> String {
+    let body: String = (1..=messages)
+        .map(|message| synthetic_cuscar_message(message, consignments))
+        .collect();
+    format!(
+        "UNA:+.? 'UNB+UNOC:3+SEALINE:ZZ+GATEHOUSE:ZZ+241204:0630+CR1'\
+         UNG+CUSCAR+SEALINE+GATEHOUSE+241204:0630+G1+UN+D:03B'{body}UNE+{messages}+G1'UNZ+1+CR1'"
+    )
+}
+
+fn synthetic_cuscar_message(message: usize, consignments: usize) -> String {
+    const SHIPPERS: [&str; 5] = [
+        "NORTHWIND EXPORTS",
+        "O?'HARA TEXTILES",
+        "BLUE HARBOUR TRADING",
+        "KESTREL MACHINE WORKS",
+        "SUNFIELD FOODS",
+    ];
+    const ORIGINS: [&str; 6] = ["CNSHA", "SGSIN", "KRPUS", "INNSA", "BRSSZ", "VNSGN"];
+    const HS: [&str; 6] = ["851712", "940360", "611020", "847130", "090111", "870899"];
+    const GOODS: [&str; 6] = [
+        "MOBILE TELEPHONES",
+        "WOODEN FURNITURE",
+        "KNITTED JERSEYS:COTTON",
+        "PORTABLE COMPUTERS",
+        "GREEN COFFEE BEANS",
+        "VEHICLE PARTS:BRAKE DISCS",
+    ];
+    let mut body: Vec<String> = [
+        format!("BGM+785:::STANDARD+GHMF{message:06}+9"),
+        "DTM+132:202412061800:203".to_owned(),
+        "DTM+133:202412021200:203".to_owned(),
+        "LOC+60+GBFXT".to_owned(),
+        "RFF+ABO:GHVOY2412".to_owned(),
+        "NAD+CA+GHSL:172:20++GATEHOUSE SEA LINES".to_owned(),
+        "TDT+20+412W+1++GHSL:172:20+++9074729:146:11:NORTHERN STAR:GB".to_owned(),
+        "LOC+9+CNSHA".to_owned(),
+        "LOC+11+GBFXT".to_owned(),
+        "DTM+132:202412061800:203".to_owned(),
+    ]
+    .to_vec();
+    for c in (message - 1) * consignments..message * consignments {
+        let shipper = SHIPPERS[c % SHIPPERS.len()];
+        let origin = ORIGINS[c % ORIGINS.len()];
+        let container = format!("GHSU{:07}", c % 10_000_000);
+        let (first, second) = (c % HS.len(), (c + 3) % HS.len());
+        let packages = 10 + c % 90;
+        body.extend([
+            format!("CNI+{}+GHSL{c:08}", c % consignments + 1),
+            format!("DOC+705+GHSL{c:08}"),
+            format!("RFF+BM:GHSL{c:08}"),
+            format!("LOC+9+{origin}"),
+            "LOC+11+GBFXT".to_owned(),
+            format!("LOC+92+{origin}"),
+            "LOC+92+NLRTM".to_owned(),
+            format!(
+                "NAD+CZ+++{shipper}+{} RIVER ROAD:UNIT {}+SHANGHAI++200000+CN",
+                1 + c % 400,
+                1 + c % 30
+            ),
+            format!(
+                "NAD+CN+GB{:012}:160:ZZZ++BRITANNIA IMPORTS {}+{} DOCK STREET+FELIXSTOWE++IP11 3AB+GB",
+                c % 1_000_000_000_000,
+                c % 50,
+                1 + c % 200
+            ),
+            "CTA+IC+:IMPORT DESK".to_owned(),
+            format!("COM+01394 {:06}:TE+DESK{}@EXAMPLE.ORG:EM", c % 1_000_000, c % 50),
+            "NAD+NI+++SAME AS CONSIGNEE".to_owned(),
+            format!("EQD+CN+{container}+45G1+++5"),
+            format!("SEL+GHS{c:07}"),
+            format!("MEA+AAE+G+KGM:{}", 8_000 + c % 16_000),
+            "MEA+AAE+T+KGM:3800".to_owned(),
+            format!("GID+1+{packages}:CT"),
+            format!("FTX+AAA+++{}", GOODS[first]),
+            format!("PIA+5+{}:HS", HS[first]),
+            format!("MEA+WT+G+KGM:{}.5", 1_000 + c % 9_000),
+            format!("MEA+VOL++MTQ:{}.25", 1 + c % 60),
+            format!("PCI+28+GH{c:06}:MADE IN {origin}"),
+            format!("SGP+{container}+{packages}"),
+            format!("GID+2+{}:PK", packages / 2),
+            format!("FTX+AAA+++{}", GOODS[second]),
+            format!("PIA+5+{}:HS", HS[second]),
+            format!("MEA+WT+G+KGM:{}", 500 + c % 4_000),
+            format!("SGP+{container}+{}", packages / 2),
+        ]);
+        if c % 7 == 0 {
+            body.push("DGS+IMD+3+1263".to_owned());
+        }
+    }
+    body.push(format!("CNT+5:{consignments}"));
+    let segments: String = body.iter().map(|s| format!("{s}'")).collect();
+    format!(
+        "UNH+CR{message}+CUSCAR:D:03B:UN'{segments}UNT+{}+CR{message}'",
+        body.len() + 2
+    )
+}
+
+/// `ffm` flight manifests (two points of unloading, bulk cargo and three ULDs of eight
+/// consignments, with handling codes, dimensions, onward flights and customs lines) then `fwb`
+/// air waybills with all their parties, rates and charges, separated by blank lines.
+fn synthetic_cargo_imp(ffm: usize, fwb: usize) -> String {
+    const GOODS: [&str; 6] = [
+        "SPARE PARTS",
+        "PHARMACEUTICALS",
+        "CONSOLIDATION",
+        "ELECTRONICS",
+        "FRESH FISH",
+        "PRINTED MATTER",
+    ];
+    const HANDLING: [&str; 4] = ["/EAP", "/PER/COL", "/PIL", "/RFL/CAO"];
+    let mut out = String::new();
+    let mut awb = 0usize;
+    let mut next_awb = || {
+        awb += 1;
+        format!("{:03}-{:08}", 100 + awb % 800, 10_000_000 + awb * 7)
+    };
+    for m in 0..ffm {
+        let day = 1 + m % 28;
+        out.push_str(&format!(
+            "FFM/8\n{}/GH{:04}/{day:02}DEC0830/SIN/9VGHX/GB/{day:02}DEC2215/LHR\n",
+            1 + m % 3,
+            100 + m % 900
+        ));
+        for (point, airport) in ["LHR", "MAN"].iter().enumerate() {
+            out.push_str(&format!("{airport}/{day:02}DEC2215/{day:02}DEC2350\n"));
+            for bulk in 0..2 {
+                out.push_str(&format!(
+                    "{}SIN{airport}/T{}K{}.5MC0.{}/{}\n/SPX\n",
+                    next_awb(),
+                    2 + bulk,
+                    40 + m % 300,
+                    1 + bulk,
+                    GOODS[(m + bulk) % GOODS.len()]
+                ));
+            }
+            for uld in 0..3 {
+                out.push_str(&format!(
+                    "ULD/PMC{:05}GH-{}/HANDLE WITH CARE\n",
+                    (m * 6 + point * 3 + uld) % 100_000,
+                    ["M", "L", "U"][uld]
+                ));
+                for k in 0..8 {
+                    let i = m * 48 + point * 24 + uld * 8 + k;
+                    // One in four is a part shipment, with the consignment's total pieces.
+                    let (description, total) = match k % 4 {
+                        3 => ("P", format!("T{}", 50 + i % 40)),
+                        _ => ("T", String::new()),
+                    };
+                    out.push_str(&format!(
+                        "{}SIN{airport}/{description}{}K{}MC{}.{}{total}/{}\n{}\n",
+                        next_awb(),
+                        1 + i % 40,
+                        10 + i % 900,
+                        i % 4,
+                        1 + i % 9,
+                        GOODS[i % GOODS.len()],
+                        HANDLING[i % HANDLING.len()]
+                    ));
+                    if k % 3 == 0 {
+                        out.push_str(&format!(
+                            "DIM/K{}/CMT{}-{}-{}/{}\n",
+                            5 + i % 60,
+                            40 + i % 80,
+                            30 + i % 60,
+                            20 + i % 50,
+                            1 + i % 4
+                        ));
+                    }
+                    if k % 4 == 1 {
+                        out.push_str("/DUBEK007/27DEC\n");
+                    }
+                    if k % 5 == 0 {
+                        out.push_str(&format!(
+                            "OSI/KEEP UPRIGHT UN{:04} LIMITED QUANTITY\nOCI/GB/IMP/M/GB{i:010}\n",
+                            1000 + i % 2000
+                        ));
+                    }
+                }
+            }
+        }
+        out.push_str(if m % 4 == 3 { "CONT\n\n" } else { "LAST\n\n" });
+    }
+    for b in 0..fwb {
+        let pieces = 1 + b % 120;
+        let weight = 20 + b % 4_000;
+        out.push_str(&format!(
+            "FWB/17\n{}SINLHR/T{pieces}K{weight}MC{}.{}\nFLT/GH{:04}/{:02}\nRTG/LHRGH\nSHP\n\
+             NAM/STRAITS PRECISION {} PTE LTD\nADR/{} JURONG PORT ROAD\nLOC/SINGAPORE\n\
+             /SG/619{:03}/TE/65{:08}\nCNE\nNAM/MIDLANDS DISTRIBUTION {}\nADR/UNIT {} ENTERPRISE PARK\n\
+             LOC/COVENTRY\n/GB/CV{} 3HQ/TE/4424{:08}\nAGT//{:07}/{:04}\n/LIONCITY FORWARDING\n/SINGAPORE\n\
+             SSR/KEEP DRY STACK MAX 2 HIGH\nACC/GEN/INVOICE SG{b:08}\nCVD/SGD//PP/NVD/NCV/XXX\n\
+             RTD/1/P{pieces}/K{weight}/CQ/W{weight}/R{}.{:02}/T{}.00\n/NG/{}\n/2/NH/{}\n\
+             /3/ND//CMT{}-{}-{}/{pieces}\n/4/NV/MC{}.{}\nOTH/P/MYC{}.00SCC{}.50\nPPD/WT{}.00\n/CT{}.50\n\
+             CER/L TAN\nISU/{:02}DEC24/SINGAPORE/M RAHMAN\nOSI/GOODS CLEARED FOR EXPORT\n\
+             REF///AGT/LCF{b:06}/SIN\nCOR/X\nSPH{}\nOCI/GB/IMP/M/GB{b:010}\n\n",
+            next_awb(),
+            b % 30,
+            1 + b % 9,
+            100 + b % 900,
+            1 + b % 28,
+            b % 90,
+            1 + b % 300,
+            b % 1000,
+            b % 100_000_000,
+            b % 70,
+            1 + b % 99,
+            1 + b % 9,
+            b % 100_000_000,
+            b % 10_000_000,
+            b % 10_000,
+            2 + b % 9,
+            b % 100,
+            weight * 3,
+            GOODS[b % GOODS.len()],
+            ["850440", "300490", "847330", "030289"][b % 4],
+            40 + b % 80,
+            30 + b % 60,
+            20 + b % 50,
+            b % 30,
+            1 + b % 9,
+            10 + b % 500,
+            b % 90,
+            weight * 3,
+            weight * 3 + 10 + b % 500,
+            1 + b % 28,
+            HANDLING[b % HANDLING.len()],
+        ));
+    }
+    out
+}
+
 // The allocator every service binary links (crates/platform): half of the parsers' instructions
 // are allocation, so the system allocator would measure another program.
 #[global_allocator]
@@ -233,4 +535,20 @@ fn pnrgov_parse(bencher: Bencher, input: &Input) {
     bencher
         .counter(BytesCount::of_str(&input.text))
         .bench(|| pnrgov::parse_interchange_with(divan::black_box(&input.text), LENIENT));
+}
+
+/// The EDIFACT reader plus the CUSCAR mapping.
+#[divan::bench(args = CUSCAR.iter())]
+fn cuscar_parse(bencher: Bencher, input: &Input) {
+    bencher
+        .counter(BytesCount::of_str(&input.text))
+        .bench(|| cuscar::parse_interchange_with(divan::black_box(&input.text), LENIENT));
+}
+
+/// Splitting into messages, records and the FWB/FFM/FHL mappings.
+#[divan::bench(args = CARGO_IMP.iter())]
+fn cargo_imp_parse_many(bencher: Bencher, input: &Input) {
+    bencher
+        .counter(BytesCount::of_str(&input.text))
+        .bench(|| cargo_imp::parse_many(divan::black_box(&input.text)));
 }

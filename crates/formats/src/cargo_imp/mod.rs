@@ -126,14 +126,17 @@ struct Chunk<'a> {
 
 /// `TYPE/version`, or a bare `TYPE` (FSR is sent so); `None` when the line is not an identifier.
 fn identifier(line: &str, after_blank: bool) -> Option<(&str, Option<u16>)> {
-    let (kind, version) = match line.split_once('/') {
-        Some((kind, version)) => (kind, Some(version)),
-        None => (line, None),
+    // The type is the first three bytes, then `/` or the end: no need to search the whole line.
+    let kind = line.get(..3)?;
+    let version = match line.get(3..)? {
+        "" => None,
+        rest => Some(rest.strip_prefix('/')?),
     };
-    if kind.len() != 3 || !kind.bytes().all(|b| b.is_ascii_uppercase()) {
+    if !kind.bytes().all(|b| b.is_ascii_uppercase()) {
         return None;
     }
-    let known = MESSAGE_TYPES.contains(&kind);
+    // The list is searched last: every line of a message comes through here.
+    let known = || MESSAGE_TYPES.contains(&kind);
     match version {
         Some(version) => {
             let digits = !version.is_empty()
@@ -141,11 +144,11 @@ fn identifier(line: &str, after_blank: bool) -> Option<(&str, Option<u16>)> {
                 && version.bytes().all(|b| b.is_ascii_digit());
             let version: u16 = version.parse().ok().filter(|_| digits)?;
             // An unknown type code with a version is an identifier only where a message may start.
-            (known || after_blank).then_some((kind, Some(version)))
+            (after_blank || known()).then_some((kind, Some(version)))
         }
         // `SHP`, `CNE` or an airport alone are lines of a message: a bare type needs a known code
         // at a message start.
-        None => (known && after_blank).then_some((kind, None)),
+        None => (after_blank && known()).then_some((kind, None)),
     }
 }
 
@@ -286,10 +289,13 @@ fn head_of(line: &str) -> Option<(Head, &str, &str)> {
     if bytes.len() >= 4 && bytes[..3].iter().all(u8::is_ascii_digit) && bytes[3] == b'-' {
         return Some((Head::Awb, "AWB", line));
     }
-    if let Some((number, _)) = line.split_once('/')
-        && (1..=2).contains(&number.len())
-        && number.bytes().all(|b| b.is_ascii_digit())
-    {
+    // One or two digits, then `/`.
+    let numbered = match bytes {
+        [d, b'/', ..] => d.is_ascii_digit(),
+        [d1, d2, b'/', ..] => d1.is_ascii_digit() && d2.is_ascii_digit(),
+        _ => false,
+    };
+    if numbered {
         return Some((Head::Numbered, "FLT", line));
     }
     if line == "LAST" || line == "CONT" {
@@ -663,6 +669,8 @@ fn decimal(text: &str) -> Option<f64> {
         return None;
     }
     let value: f64 = match fraction {
+        // The text is digits, one separator, digits: with a point it parses as it stands.
+        Some(_) if text.as_bytes().get(whole.len()) == Some(&b'.') => text.parse().ok()?,
         Some(fraction) => format!("{whole}.{fraction}").parse().ok()?,
         None => whole.parse().ok()?,
     };
@@ -887,7 +895,10 @@ impl SpecialHandling {
             "SPX" => Self::SecuredForPassengerAircraft,
             "SCO" => Self::SecuredForCargoAircraft,
             "NSC" => Self::NotSecured,
-            dg if DANGEROUS_GOODS_CODES.contains(&dg) => Self::DangerousGoodsClass(dg.to_owned()),
+            // Every class code starts with R: other codes skip the list.
+            dg if dg.starts_with('R') && DANGEROUS_GOODS_CODES.contains(&dg) => {
+                Self::DangerousGoodsClass(dg.to_owned())
+            }
             other => Self::Other(other.to_owned()),
         }
     }
