@@ -56,6 +56,12 @@ use cel::{Context, ExecutionError, ParseErrors, Program, Value};
 
 pub use cargo::{CARGO_FIELDS, CargoFacts, cargo_fields};
 
+/// The variables and fields of the passenger context, with their kinds (documented in
+/// `docs/rules.md`).
+pub fn passenger_fields() -> &'static [(&'static str, &'static [(&'static str, FieldKind)])] {
+    PASSENGER_FIELDS
+}
+
 /// What a context field holds: the type the rule checker gives it and the [`Fact`] expected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FieldKind {
