@@ -1,9 +1,11 @@
 //! `gatehouse load`: realistic synthetic API traffic through `StreamApiReports` (or PNRs through
-//! `StreamPnrs` with `--kind pnr`), measured from the intake's acknowledgement of each item to
-//! its alerts on `SubscribeAlerts`, with a loss check against the alerts and the reporting
-//! statistics (`records` for API travellers, `pnr_travellers` for PNR travellers).
+//! `StreamPnrs` with `--kind pnr`, cargo manifests through `StreamManifests` with `--kind
+//! cargo`), measured from the intake's acknowledgement of each item to its alerts on
+//! `SubscribeAlerts`, with a loss check against the alerts and the reporting statistics
+//! (`records` for API travellers, `pnr_travellers` for PNR travellers, cargo `records` for
+//! consignments).
 //!
-//! A run: find the units covering the arrival airports (`ListUnits`), subscribe to their
+//! A run: find the units covering the arrival airports or places of entry (`ListUnits`), subscribe to their
 //! alerts, take the statistics as a baseline, send a warm-up report (one traveller per kind of
 //! hit) and wait for its alerts, then stream items open loop at a fixed rate or closed loop
 //! at maximum, and finally wait until every expected alert arrived and the statistics counted
@@ -35,8 +37,7 @@ use std::{
 use anyhow::{Context, Result, bail};
 use gatehouse_platform::auth::{Role, mint_hs256};
 use gatehouse_proto::v1::{
-    Domain, GetStatisticsRequest, ListUnitsRequest, SubmissionStatus, SubscribeAlertsRequest,
-    passenger_intake_service_client::PassengerIntakeServiceClient,
+    GetStatisticsRequest, ListUnitsRequest, SubmissionStatus, SubscribeAlertsRequest,
     reporting_service_client::ReportingServiceClient, subscribe_alerts_response::Event,
     unit_alerts_service_client::UnitAlertsServiceClient,
 };
@@ -54,7 +55,7 @@ use self::{
     seed::SeedPlan,
     stream::{Budget, Intake, RunContext, stream_worker},
     tracker::{Pending, Shared, Tracker, lock},
-    traffic::{ApiReports, Pnrs, Traffic},
+    traffic::{ApiReports, Manifests, Pnrs, Traffic},
 };
 use crate::client::{self, AuthChannel, ServiceUrls};
 
@@ -72,7 +73,8 @@ pub struct LoadCommand {
 
 #[derive(Debug, Clone, clap::Subcommand)]
 pub enum LoadSubcommand {
-    /// Create the document watchlist and activate the passenger rules the load runs against.
+    /// Create the document watchlist and activate the passenger and cargo rules the load runs
+    /// against.
     Seed(SeedArgs),
 }
 
@@ -153,8 +155,9 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 pub struct LoadArgs {
     #[command(flatten)]
     pub urls: ServiceUrls,
-    /// API reports, or PNRs (bookings of 1-4 travellers; --records and --rate then count PNRs,
-    /// --shape does not apply).
+    /// API reports, PNRs (bookings of 1-4 travellers; --records and --rate then count PNRs,
+    /// --shape does not apply) or cargo manifests (--records and --rate then count consignments;
+    /// --shape and --hit-rate do not apply).
     #[arg(long, value_enum, default_value_t = Kind::Api)]
     pub kind: Kind,
     /// One traveller per item, or whole flights.
@@ -164,6 +167,9 @@ pub struct LoadArgs {
     /// with --shape single).
     #[arg(long, default_value_t = 150)]
     pub travellers: u32,
+    /// Consignments per cargo manifest (--kind cargo).
+    #[arg(long, default_value_t = 20)]
+    pub consignments: u32,
     /// Records per second: `max` (closed loop) or a number (open loop at that rate).
     #[arg(long, default_value = "max")]
     pub rate: Rate,
@@ -193,7 +199,8 @@ pub struct LoadArgs {
     /// Seed of the random traffic [default: random]; the same seed gives the same travellers.
     #[arg(long)]
     pub random_seed: Option<u64>,
-    /// Arrival airport; repeatable [default: every airport a unit covers].
+    /// Arrival airport (for cargo: an airport or UN/LOCODE place of entry); repeatable
+    /// [default: every airport, or every cargo place of entry, a unit covers].
     #[arg(long = "airport", value_name = "IATA")]
     pub airports: Vec<String>,
     /// OpenFlights routes.dat to draw routes from [default: $GATEHOUSE_FIXTURES/load/routes.dat
@@ -277,6 +284,10 @@ fn print_seed(summary: &seed::SeedSummary, json: bool) -> Result<()> {
             summary.rules_updated,
             summary.rules_activated
         );
+        println!(
+            "active cargo rules: {} ({} created, updated or activated)",
+            summary.cargo_rules, summary.cargo_rules_changed
+        );
     }
     Ok(())
 }
@@ -352,6 +363,8 @@ pub struct LoadPlan {
     pub kind: Kind,
     pub shape: Shape,
     pub travellers_per_flight: u32,
+    /// Consignments per cargo manifest.
+    pub consignments_per_manifest: u32,
     pub rate: Rate,
     pub streams: u32,
     /// Unacknowledged records per stream (closed loop).
@@ -380,16 +393,24 @@ impl LoadPlan {
                 bail!("{name} must be between 0 and 1");
             }
         }
-        if args.hit_rate + args.rule_hit_rate > 1.0 {
+        let cargo = args.kind == Kind::Cargo;
+        if !cargo && args.hit_rate + args.rule_hit_rate > 1.0 {
             bail!("--hit-rate and --rule-hit-rate add up to more than 1");
         }
         if args.streams == 0 {
             bail!("--streams must be at least 1");
         }
+        if cargo && !(1..=generator::manifest::MAX_CONSIGNMENTS).contains(&args.consignments) {
+            bail!(
+                "--consignments must be 1-{}",
+                generator::manifest::MAX_CONSIGNMENTS
+            );
+        }
         Ok(Self {
             kind: args.kind,
             shape: args.shape,
             travellers_per_flight: args.travellers,
+            consignments_per_manifest: args.consignments,
             rate: args.rate,
             streams: args.streams,
             window: args.window,
@@ -398,7 +419,8 @@ impl LoadPlan {
                 (Some(records), None) => Amount::Records(records),
                 (None, None) => Amount::Records(10_000),
             },
-            watchlist_hit_rate: args.hit_rate,
+            // Cargo has no document watchlist to hit.
+            watchlist_hit_rate: if cargo { 0.0 } else { args.hit_rate },
             rule_hit_rate: args.rule_hit_rate,
             random_seed: args.random_seed.unwrap_or_else(rand::random),
             airports: args
@@ -415,11 +437,12 @@ impl LoadPlan {
     }
 
     /// What one item counts of `amount` and `rate`: its travellers for API reports, one for a
-    /// PNR.
+    /// PNR, its consignments for a manifest.
     fn records_per_item(&self) -> u32 {
         match (self.kind, self.shape) {
             (Kind::Pnr, _) | (Kind::Api, Shape::Single) => 1,
             (Kind::Api, Shape::Flight) => self.travellers_per_flight,
+            (Kind::Cargo, _) => self.consignments_per_manifest,
         }
     }
 }
@@ -497,7 +520,7 @@ async fn follow_alerts(
     }
 }
 
-/// Statistics per unit over the run's days: (travellers of `T`, hits).
+/// Statistics per unit over the run's days: (records of `T`, hits), in `T`'s domain.
 async fn statistics<T: Traffic>(
     reporting: &mut ReportingServiceClient<AuthChannel>,
     units: &[String],
@@ -509,7 +532,7 @@ async fn statistics<T: Traffic>(
             unit_ids: units.to_vec(),
             from_date: from.to_string(),
             to_date: to.to_string(),
-            domain: Domain::Passenger as i32,
+            domain: T::DOMAIN as i32,
         })
         .await
         .map_err(client::rpc_error("GetStatistics"))?
@@ -517,7 +540,7 @@ async fn statistics<T: Traffic>(
     let mut totals: BTreeMap<String, (i64, i64)> =
         units.iter().map(|u| (u.clone(), (0, 0))).collect();
     for day in response.days {
-        if day.domain != Domain::Passenger as i32 {
+        if day.domain != T::DOMAIN as i32 {
             continue;
         }
         if let Some(total) = totals.get_mut(&day.unit_id) {
@@ -528,8 +551,8 @@ async fn statistics<T: Traffic>(
     Ok(totals)
 }
 
-/// The units of the directory and the IATA airports they cover.
-async fn units_by_airport(platform: &Platform) -> Result<HashMap<String, Vec<String>>> {
+/// The units of the directory by the places they cover (IATA airports, UN/LOCODEs, crossings).
+async fn units_by_location(platform: &Platform) -> Result<HashMap<String, Vec<String>>> {
     let token = platform
         .tokens
         .mint("load-officer", "load", &[Role::Officer], &[])?;
@@ -548,12 +571,10 @@ async fn units_by_airport(platform: &Platform) -> Result<HashMap<String, Vec<Str
     for unit in units {
         for location in &unit.locations {
             let location = location.trim().to_ascii_uppercase();
-            if location.len() == 3 && location.bytes().all(|b| b.is_ascii_uppercase()) {
-                by_airport
-                    .entry(location)
-                    .or_default()
-                    .push(unit.unit_id.clone());
-            }
+            by_airport
+                .entry(location)
+                .or_default()
+                .push(unit.unit_id.clone());
         }
     }
     for units in by_airport.values_mut() {
@@ -635,16 +656,35 @@ pub async fn run(platform: &Platform, plan: &LoadPlan) -> Result<LoadReport> {
     let id = Uuid::now_v7().simple().to_string();
     let run_id = format!("load-{}", &id[id.len() - 10..]);
 
-    let directory = units_by_airport(platform).await?;
-    let airports: Vec<String> = if plan.airports.is_empty() {
-        let mut all: Vec<String> = directory.keys().cloned().collect();
+    let directory = units_by_location(platform).await?;
+    let is_airport = |l: &String| l.len() == 3 && l.bytes().all(|b| b.is_ascii_uppercase());
+    let airports: Vec<String> = if plan.kind == Kind::Cargo {
+        // Cargo goes to places of entry: the port by sea, the airports' UN/LOCODEs by air.
+        generator::manifest::CARGO_PLACES
+            .iter()
+            .filter(|p| {
+                plan.airports.is_empty()
+                    || plan
+                        .airports
+                        .iter()
+                        .any(|a| a == p.locode || p.iata == Some(a.as_str()))
+            })
+            .map(|p| p.locode.to_owned())
+            .filter(|l| directory.contains_key(l))
+            .collect()
+    } else if plan.airports.is_empty() {
+        let mut all: Vec<String> = directory
+            .keys()
+            .filter(|l| is_airport(l))
+            .cloned()
+            .collect();
         all.sort();
         all
     } else {
         plan.airports.clone()
     };
     if airports.is_empty() {
-        bail!("no unit covers an airport: nothing to send traffic to");
+        bail!("no unit covers an airport or place of entry: nothing to send traffic to");
     }
     if let Some(uncovered) = airports.iter().find(|a| !directory.contains_key(*a)) {
         bail!("no unit covers {uncovered}: its alerts and statistics could not be checked");
@@ -655,7 +695,21 @@ pub async fn run(platform: &Platform, plan: &LoadPlan) -> Result<LoadReport> {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
+    // Manifests need no passenger routes; the generator is given the airports of the places.
+    let route_airports: Vec<String> = if plan.kind == Kind::Cargo {
+        generator::manifest::CARGO_PLACES
+            .iter()
+            .filter(|p| airports.iter().any(|a| a == p.locode))
+            .filter_map(|p| p.iata.map(str::to_owned))
+            .collect()
+    } else {
+        airports.clone()
+    };
     let routes = match &plan.routes_file {
+        _ if plan.kind == Kind::Cargo => RouteTable {
+            routes: generator::manifest::cargo_routes(&route_airports),
+            source: routes::RouteSource::BuiltIn,
+        },
         Some(file) => {
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("reading {}", file.display()))?;
@@ -674,7 +728,9 @@ pub async fn run(platform: &Platform, plan: &LoadPlan) -> Result<LoadReport> {
 
     // What the hits need must be in place, or they would be expected and never come.
     let mut targeting = seed::targeting(platform).await?;
-    let listed = if plan.watchlist_hit_rate > 0.0 || plan.warmup {
+    let listed = if plan.kind == Kind::Cargo {
+        0
+    } else if plan.watchlist_hit_rate > 0.0 || plan.warmup {
         match seed::find_watchlist(&mut targeting).await? {
             Some(watchlist) => u64::try_from(watchlist.entry_count).unwrap_or_default(),
             None if plan.watchlist_hit_rate > 0.0 => {
@@ -687,14 +743,22 @@ pub async fn run(platform: &Platform, plan: &LoadPlan) -> Result<LoadReport> {
     } else {
         0
     };
-    if plan.watchlist_hit_rate > 0.0 && listed == 0 {
+    if plan.kind != Kind::Cargo && plan.watchlist_hit_rate > 0.0 && listed == 0 {
         bail!("the load's watchlist is empty: run `gatehouse load seed`");
     }
-    let rules_ready = if plan.rule_hit_rate > 0.0 {
-        seed::check_trigger_rules(&mut targeting).await?;
-        true
-    } else {
-        seed::check_trigger_rules(&mut targeting).await.is_ok()
+    let rules_ready = match (plan.kind, plan.rule_hit_rate > 0.0) {
+        (Kind::Cargo, true) => {
+            seed::check_cargo_trigger_rules(&mut targeting).await?;
+            true
+        }
+        (Kind::Cargo, false) => seed::check_cargo_trigger_rules(&mut targeting)
+            .await
+            .is_ok(),
+        (_, true) => {
+            seed::check_trigger_rules(&mut targeting).await?;
+            true
+        }
+        (_, false) => seed::check_trigger_rules(&mut targeting).await.is_ok(),
     };
 
     let tracker: Shared = Arc::new(Mutex::new(Tracker::new(directory)?));
@@ -721,6 +785,7 @@ pub async fn run(platform: &Platform, plan: &LoadPlan) -> Result<LoadReport> {
     let result = match plan.kind {
         Kind::Api => drive::<ApiReports>(setup, ready_rx).await,
         Kind::Pnr => drive::<Pnrs>(setup, ready_rx).await,
+        Kind::Cargo => drive::<Manifests>(setup, ready_rx).await,
     };
     stop.cancel();
     let _ = listener.await;
@@ -774,10 +839,10 @@ async fn drive<T: Traffic>(
     let submitter = platform
         .tokens
         .mint("load-submitter", run_id, &[Role::Submitter], &[])?;
-    let intake = PassengerIntakeServiceClient::new(
-        client::connect_authed(&platform.urls.passenger_intake_url, &submitter)
+    let intake = Intake(
+        client::connect_authed(T::url(&platform.urls), &submitter)
             .await
-            .context("passenger-intake")?,
+            .context(T::RPC)?,
     );
     let route_count = routes.routes.len();
     let route_source = routes.source.clone();
@@ -790,6 +855,7 @@ async fn drive<T: Traffic>(
         watchlist_hit_rate: plan.watchlist_hit_rate,
         rule_hit_rate: plan.rule_hit_rate,
         listed_documents: listed,
+        consignments_per_manifest: plan.consignments_per_manifest,
         seed: plan.random_seed,
         run_id: run_id.to_owned(),
     };
@@ -801,6 +867,13 @@ async fn drive<T: Traffic>(
         }
         if rules_ready {
             kinds.extend(rules::triggers(plan.kind).iter().map(|t| HitKind::Rule(*t)));
+            if plan.kind == Kind::Cargo {
+                kinds.extend(
+                    rules::cargo::CARGO_TRIGGERS
+                        .iter()
+                        .map(|t| HitKind::Cargo(*t)),
+                );
+            }
         }
         let mut warmup = Generator::new(
             TrafficConfig {
@@ -984,7 +1057,7 @@ async fn drive<T: Traffic>(
         kind: plan.kind,
         shape: plan.shape,
         travellers_per_item: match plan.kind {
-            Kind::Api => records_per_item,
+            Kind::Api | Kind::Cargo => records_per_item,
             Kind::Pnr => 0,
         },
         rate: plan.rate.to_string(),
@@ -1082,6 +1155,44 @@ mod tests {
         assert_eq!(plan.kind, Kind::Pnr);
         assert_eq!(plan.records_per_item(), 1);
         assert_eq!(plan.amount, Amount::Records(300));
+
+        // Cargo counts consignments; the document watchlist does not apply.
+        let cli = crate::Cli::try_parse_from([
+            "gatehouse",
+            "load",
+            "--kind",
+            "cargo",
+            "--consignments",
+            "25",
+            "--records",
+            "500",
+            "--hit-rate",
+            "0.9",
+            "--rule-hit-rate",
+            "0.2",
+        ])
+        .unwrap();
+        let crate::Command::Load(command) = cli.command else {
+            panic!("not load");
+        };
+        let plan = LoadPlan::from_args(&command.run).unwrap();
+        assert_eq!(plan.kind, Kind::Cargo);
+        assert_eq!(plan.records_per_item(), 25);
+        assert_eq!(plan.amount, Amount::Records(500));
+        assert_eq!((plan.watchlist_hit_rate, plan.rule_hit_rate), (0.0, 0.2));
+        let too_many = crate::Cli::try_parse_from([
+            "gatehouse",
+            "load",
+            "--kind",
+            "cargo",
+            "--consignments",
+            "501",
+        ])
+        .unwrap();
+        let crate::Command::Load(command) = too_many.command else {
+            panic!("not load");
+        };
+        assert!(LoadPlan::from_args(&command.run).is_err());
 
         let cli = crate::Cli::try_parse_from(["gatehouse", "load", "seed", "--documents", "500"])
             .unwrap();

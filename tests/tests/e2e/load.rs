@@ -1,6 +1,6 @@
 //! End-to-end tests: load. `gatehouse load` (through its library) against a sandbox: seeding is
-//! idempotent, and a small run in each shape, and of PNRs, loses nothing and matches every alert
-//! it expects.
+//! idempotent, and a small run in each shape, of PNRs and of cargo manifests, loses nothing and
+//! matches every alert it expects.
 //! The settle timeout only stops a broken run from hanging; nothing here asserts a duration.
 
 use std::time::Duration;
@@ -35,6 +35,7 @@ fn plan(shape: Shape, records: u64, streams: u32) -> LoadPlan {
         kind: Kind::Api,
         shape,
         travellers_per_flight: 40,
+        consignments_per_manifest: 20,
         rate: Rate::Max,
         streams,
         window: 64,
@@ -141,6 +142,63 @@ async fn a_small_load_loses_nothing_and_every_alert_arrives_once() {
     );
     assert_eq!(before, 0, "API traffic counts no PNR travellers");
 
+    sandbox.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_small_cargo_load_loses_no_consignment_and_alerts_each_hit_at_its_place_of_entry() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let platform = platform(&sandbox);
+    let seeded = seed::seed(
+        &platform,
+        &SeedPlan {
+            documents: 10,
+            rules: 8,
+            progress: false,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(seeded.cargo_rules >= 40, "{seeded:?}");
+    assert_eq!(seeded.cargo_rules_changed, seeded.cargo_rules);
+
+    // 400 consignments: 20 manifests of 20, sea into Bar and air into the three airports.
+    let cargo = load::run(
+        &platform,
+        &LoadPlan {
+            kind: Kind::Cargo,
+            rule_hit_rate: 0.04,
+            ..plan(Shape::Single, 400, 2)
+        },
+    )
+    .await
+    .unwrap();
+    assert!(cargo.loss_check.passed, "{}", cargo.render());
+    assert_eq!(cargo.intake.items_accepted, 20, "{}", cargo.render());
+    assert_eq!(cargo.intake.records_accepted, 400, "{}", cargo.render());
+    assert_eq!(cargo.intake.items_rejected, 0, "{}", cargo.render());
+    assert_eq!(cargo.travellers_per_item, 20);
+    assert_eq!(
+        cargo.units,
+        ["biu-skp", "jaitf-beg", "jaitf-sjj", "pcu-bar"],
+        "every unit covering a place of entry gets cargo"
+    );
+    // Seed 42 plans a dozen hit consignments among 400, one alert each in one unit.
+    assert!(cargo.alerts.expected >= 8, "{}", cargo.render());
+    assert_eq!(cargo.alerts.matched, cargo.alerts.expected);
+    assert_eq!(cargo.alerts.unexpected, 0, "{}", cargo.render());
+    assert_eq!(cargo.alert_latency.count, cargo.alerts.matched);
+    // Every consignment is new to the run's agency; the warm-up manifests (one consignment per
+    // cargo trigger and one clean, per place of entry) count too.
+    let counted: i64 = cargo.statistics.iter().map(|u| u.counted_records).sum();
+    assert_eq!(counted, 400 + 4 * 5, "{}", cargo.render());
+    let hits: i64 = cargo.statistics.iter().map(|u| u.counted_hits).sum();
+    assert_eq!(
+        hits,
+        i64::try_from(cargo.alerts.expected).unwrap() + 4 * 4,
+        "{}",
+        cargo.render()
+    );
     sandbox.stop().await.unwrap();
 }
 

@@ -1,8 +1,10 @@
 //! Synthetic API reports and PNRs: flights on real routes into the run's airports, travellers
 //! with names in several scripts and documents in their state's style, and a controlled share of
-//! watchlist and rule hits. Deterministic for a seed (and a stream number).
+//! watchlist and rule hits; and cargo manifests ([`manifest`]). Deterministic for a seed (and a
+//! stream number).
 
 mod booking;
+pub mod manifest;
 
 use std::{
     collections::HashSet,
@@ -29,7 +31,7 @@ use super::{
     documents,
     names::{NamePool, Script},
     routes::Route,
-    rules::{self, MIN_ORDINARY_VALIDITY_DAYS, Trigger},
+    rules::{self, MIN_ORDINARY_VALIDITY_DAYS, Trigger, cargo::CargoTrigger},
 };
 
 /// What a run sends.
@@ -40,6 +42,9 @@ pub enum Kind {
     Api,
     /// PNRs (bookings of 1-4 travellers) through StreamPnrs.
     Pnr,
+    /// Cargo manifests (sea into Bar, air into Sarajevo, Belgrade and Skopje) through
+    /// StreamManifests; records are their consignments.
+    Cargo,
 }
 
 /// What one item of the stream carries.
@@ -67,6 +72,8 @@ pub struct TrafficConfig {
     pub rule_hit_rate: f64,
     /// Entries of the seeded document watchlist the hits may draw on (0: no watchlist hits).
     pub listed_documents: u64,
+    /// Consignments per cargo manifest.
+    pub consignments_per_manifest: u32,
     pub seed: u64,
     /// Prefix of message ids, unique per run.
     pub run_id: String,
@@ -77,9 +84,12 @@ pub struct TrafficConfig {
 pub enum HitKind {
     Watchlist,
     Rule(Trigger),
+    /// A consignment built to fire a cargo trigger rule.
+    Cargo(CargoTrigger),
 }
 
-/// A traveller expected to raise an alert, known by the document the alert will show.
+/// A traveller (or consignment) expected to raise an alert, known by the document (or transport
+/// document) the alert will show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedHit {
     pub document_number: String,
@@ -141,6 +151,7 @@ pub struct Generator {
     open: Option<OpenFlight>,
     nationality: WeightedIndex<u32>,
     profiled: WeightedIndex<u32>,
+    cargo: Option<manifest::CargoState>,
 }
 
 impl Generator {
@@ -152,11 +163,30 @@ impl Generator {
         stream: u32,
         today: NaiveDate,
     ) -> anyhow::Result<Self> {
-        anyhow::ensure!(!routes.is_empty(), "no routes to generate flights on");
+        anyhow::ensure!(
+            config.kind == Kind::Cargo || !routes.is_empty(),
+            "no routes to generate flights on"
+        );
         anyhow::ensure!(
             (1..=999).contains(&config.travellers_per_flight),
             "travellers per flight must be 1-999"
         );
+        let cargo = match config.kind {
+            Kind::Cargo => {
+                anyhow::ensure!(
+                    (1..=manifest::MAX_CONSIGNMENTS).contains(&config.consignments_per_manifest),
+                    "consignments per manifest must be 1-{}",
+                    manifest::MAX_CONSIGNMENTS
+                );
+                let airports: Vec<&str> = routes.iter().map(|r| r.arrival.as_str()).collect();
+                let places: Vec<&'static manifest::CargoPlace> = manifest::CARGO_PLACES
+                    .iter()
+                    .filter(|p| p.iata.is_none_or(|iata| airports.contains(&iata)))
+                    .collect();
+                Some(manifest::CargoState::new(config.seed, &places)?)
+            }
+            Kind::Api | Kind::Pnr => None,
+        };
         let seed = config
             .seed
             .wrapping_mul(0x9E37_79B9_7F4A_7C15)
@@ -172,6 +202,7 @@ impl Generator {
             today,
             sequence: 0,
             open: None,
+            cargo,
         })
     }
 
@@ -181,6 +212,7 @@ impl Generator {
         match (self.config.kind, self.config.shape) {
             (Kind::Pnr, _) | (Kind::Api, Shape::Single) => 1,
             (Kind::Api, Shape::Flight) => self.config.travellers_per_flight,
+            (Kind::Cargo, _) => self.config.consignments_per_manifest,
         }
     }
 
@@ -188,6 +220,7 @@ impl Generator {
     pub fn max_records_per_item(&self) -> u32 {
         match (self.config.kind, self.config.shape) {
             (Kind::Pnr, _) => booking::MAX_TRAVELLERS,
+            (Kind::Cargo, _) => self.config.consignments_per_manifest,
             (Kind::Api, Shape::Single) => 1,
             (Kind::Api, Shape::Flight) => self.config.travellers_per_flight,
         }
@@ -650,6 +683,7 @@ mod tests {
             watchlist_hit_rate: 0.02,
             rule_hit_rate: 0.03,
             listed_documents: 100_000,
+            consignments_per_manifest: 20,
             seed,
             run_id: "load-test".into(),
         }
@@ -712,7 +746,7 @@ mod tests {
             for hit in &item.hits {
                 match hit.kind {
                     HitKind::Watchlist => watchlist += 1,
-                    HitKind::Rule(_) => rule += 1,
+                    HitKind::Rule(_) | HitKind::Cargo(_) => rule += 1,
                 }
             }
         }

@@ -114,11 +114,13 @@ pub struct IntakeCounts {
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadReport {
     pub run_id: String,
-    /// API reports or PNRs; for PNRs, records are the PNRs' travellers and items the PNRs.
+    /// API reports, PNRs or cargo manifests; for PNRs, records are the PNRs' travellers and items
+    /// the PNRs; for cargo, records are consignments and items manifests.
     pub kind: Kind,
     /// API reports only.
     pub shape: Shape,
-    /// 0 for PNRs, whose bookings hold 1 to 4 travellers each.
+    /// 0 for PNRs, whose bookings hold 1 to 4 travellers each; consignments per manifest for
+    /// cargo.
     pub travellers_per_item: u32,
     /// `max` (closed loop) or the target records/s (open loop).
     pub rate: String,
@@ -253,6 +255,7 @@ impl LoadReport {
         let mut out = String::new();
         let items = match (self.kind, self.shape) {
             (Kind::Pnr, _) => "PNRs of 1-4 travellers".to_owned(),
+            (Kind::Cargo, _) => format!("manifests of {} consignments", self.travellers_per_item),
             (Kind::Api, Shape::Single) => {
                 format!("single items of {} traveller(s)", self.travellers_per_item)
             }
@@ -336,6 +339,7 @@ impl LoadReport {
         let records = match self.kind {
             Kind::Api => "records",
             Kind::Pnr => "pnr_travellers",
+            Kind::Cargo => "cargo records",
         };
         for unit in &self.statistics {
             let _ = writeln!(

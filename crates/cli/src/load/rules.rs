@@ -7,6 +7,8 @@
 //! nationality, an outbound flight, ...), so it never fires on them; the few [`TRIGGERS`] rules
 //! fire on the "rule hit" travellers built for them. Every rule is a bool expression.
 
+pub mod cargo;
+
 use super::countries::{self, ORDINARY};
 
 /// Ordinary travellers' documents expire at least this long after departure.
@@ -49,11 +51,13 @@ pub const PNR_TRIGGERS: [Trigger; 3] = [
     Trigger::ProfiledNationality,
 ];
 
-/// The triggers rule-hit travellers of `kind` are built for.
+/// The passenger triggers rule-hit travellers of `kind` are built for (none for cargo, whose
+/// triggers are [`cargo::CARGO_TRIGGERS`]).
 pub fn triggers(kind: super::generator::Kind) -> &'static [Trigger] {
     match kind {
         super::generator::Kind::Api => &TRIGGERS,
         super::generator::Kind::Pnr => &PNR_TRIGGERS,
+        super::generator::Kind::Cargo => &[],
     }
 }
 

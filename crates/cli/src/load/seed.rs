@@ -1,5 +1,5 @@
-//! `gatehouse load seed`: the document watchlist and the active passenger rules the load runs
-//! against. Idempotent: a second run adds nothing and changes nothing.
+//! `gatehouse load seed`: the document watchlist, the active passenger rules and the active cargo
+//! rules the load runs against. Idempotent: a second run adds nothing and changes nothing.
 
 use anyhow::{Context, Result, bail};
 use futures::{StreamExt, TryStreamExt};
@@ -16,7 +16,7 @@ use tonic::Code;
 use super::{
     Platform,
     generator::listed_document,
-    rules::{self, RuleSpec},
+    rules::{self, RuleSpec, cargo::CARGO_TRIGGERS},
 };
 use crate::client::{self, AuthChannel};
 
@@ -48,6 +48,10 @@ pub struct SeedSummary {
     pub rules_created: usize,
     pub rules_updated: usize,
     pub rules_activated: usize,
+    /// Active cargo rules (the whole cargo catalogue, triggers included).
+    pub cargo_rules: usize,
+    /// Cargo rules created, updated or activated by this seeding.
+    pub cargo_rules_changed: usize,
 }
 
 pub type Targeting = RiskTargetingServiceClient<AuthChannel>;
@@ -107,6 +111,7 @@ pub async fn seed(platform: &Platform, plan: &SeedPlan) -> Result<SeedSummary> {
     let mut summary = SeedSummary::default();
     seed_watchlist(&mut targeting, plan, &mut summary).await?;
     seed_rules(&targeting, plan, &mut summary).await?;
+    seed_cargo_rules(&targeting, plan, &mut summary).await?;
     Ok(summary)
 }
 
@@ -157,6 +162,56 @@ async fn seed_watchlist(
     Ok(())
 }
 
+async fn seed_cargo_rules(
+    targeting: &Targeting,
+    plan: &SeedPlan,
+    summary: &mut SeedSummary,
+) -> Result<()> {
+    let changes = activate_all(
+        targeting,
+        rules::cargo::cargo_catalogue(),
+        Domain::Cargo,
+        plan.progress,
+    )
+    .await?;
+    summary.cargo_rules = changes.len();
+    summary.cargo_rules_changed = changes
+        .iter()
+        .filter(|c| **c != RuleChange::Unchanged)
+        .count();
+    Ok(())
+}
+
+/// Makes every rule of `catalogue` (of `domain`) active, a few at a time.
+async fn activate_all(
+    targeting: &Targeting,
+    catalogue: Vec<RuleSpec>,
+    domain: Domain,
+    progress: bool,
+) -> Result<Vec<RuleChange>> {
+    let label = match domain {
+        Domain::Cargo => "cargo    ",
+        _ => "rules    ",
+    };
+    let bar = progress_bar(progress, catalogue.len() as u64, label);
+    let changes: Vec<RuleChange> = futures::stream::iter(catalogue.into_iter().map(|spec| {
+        let mut targeting = targeting.clone();
+        let bar = bar.clone();
+        async move {
+            let change = ensure_active(&mut targeting, &spec, domain)
+                .await
+                .with_context(|| format!("rule {}", spec.rule_id))?;
+            bar.inc(1);
+            Ok::<_, anyhow::Error>(change)
+        }
+    }))
+    .buffer_unordered(RULE_CONCURRENCY)
+    .try_collect()
+    .await?;
+    bar.finish_and_clear();
+    Ok(changes)
+}
+
 /// What seeding did to one rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RuleChange {
@@ -179,22 +234,7 @@ async fn seed_rules(
             plan.rules
         );
     }
-    let bar = progress_bar(plan.progress, catalogue.len() as u64, "rules    ");
-    let changes: Vec<RuleChange> = futures::stream::iter(catalogue.into_iter().map(|spec| {
-        let mut targeting = targeting.clone();
-        let bar = bar.clone();
-        async move {
-            let change = ensure_active(&mut targeting, &spec)
-                .await
-                .with_context(|| format!("rule {}", spec.rule_id))?;
-            bar.inc(1);
-            Ok::<_, anyhow::Error>(change)
-        }
-    }))
-    .buffer_unordered(RULE_CONCURRENCY)
-    .try_collect()
-    .await?;
-    bar.finish_and_clear();
+    let changes = activate_all(targeting, catalogue, Domain::Passenger, plan.progress).await?;
     summary.rules = changes.len();
     for change in changes {
         match change {
@@ -209,13 +249,17 @@ async fn seed_rules(
 
 /// Makes `spec` the active version of its rule: creates it, or makes a new version when the
 /// stored one says something else, and activates it unless it already is.
-async fn ensure_active(targeting: &mut Targeting, spec: &RuleSpec) -> Result<RuleChange> {
+async fn ensure_active(
+    targeting: &mut Targeting,
+    spec: &RuleSpec,
+    domain: Domain,
+) -> Result<RuleChange> {
     let created = targeting
         .create_rule(CreateRuleRequest {
             rule_id: spec.rule_id.clone(),
             name: spec.name.clone(),
             description: "Seeded by `gatehouse load seed`".to_owned(),
-            domain: Domain::Passenger as i32,
+            domain: domain as i32,
             expression: spec.expression.clone(),
             weight: spec.weight,
             severity: spec.severity as i32,
@@ -289,8 +333,19 @@ pub async fn latest_rule(targeting: &mut Targeting, rule_id: &str) -> Result<Rul
 /// Fails unless every trigger rule is active with the catalogue's expression: rule hits would
 /// otherwise be expected and never come.
 pub async fn check_trigger_rules(targeting: &mut Targeting) -> Result<()> {
-    for trigger in rules::TRIGGERS {
-        let spec = trigger.rule();
+    check_rules(targeting, rules::TRIGGERS.iter().map(|t| t.rule())).await
+}
+
+/// As [`check_trigger_rules`], for the cargo trigger rules.
+pub async fn check_cargo_trigger_rules(targeting: &mut Targeting) -> Result<()> {
+    check_rules(targeting, CARGO_TRIGGERS.iter().map(|t| t.rule())).await
+}
+
+async fn check_rules(
+    targeting: &mut Targeting,
+    specs: impl Iterator<Item = RuleSpec>,
+) -> Result<()> {
+    for spec in specs {
         let rule = match targeting
             .get_rule(GetRuleRequest {
                 rule_id: spec.rule_id.clone(),

@@ -1,5 +1,5 @@
-//! Sending: the streams of a run (StreamApiReports or StreamPnrs), open or closed loop, resumed
-//! when they break.
+//! Sending: the streams of a run (StreamApiReports, StreamPnrs or StreamManifests), open or
+//! closed loop, resumed when they break.
 
 use std::{
     collections::VecDeque,
@@ -11,7 +11,6 @@ use std::{
 };
 
 use anyhow::{Result, bail};
-use gatehouse_proto::v1::passenger_intake_service_client::PassengerIntakeServiceClient;
 use tokio::{sync::Semaphore, time::Instant};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
@@ -23,7 +22,9 @@ use super::{
 };
 use crate::client::AuthChannel;
 
-pub(super) type Intake = PassengerIntakeServiceClient<AuthChannel>;
+/// The connection to the intake the run's traffic goes to; each kind makes its client of it.
+#[derive(Clone)]
+pub(super) struct Intake(pub(super) AuthChannel);
 
 /// How much is left to send, shared by the streams.
 pub(super) enum Budget {

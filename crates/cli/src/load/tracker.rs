@@ -53,7 +53,8 @@ impl<R> Pending<R> {
 pub(super) struct Tracker {
     pub(super) units_by_airport: HashMap<String, Vec<String>>,
     pub(super) ours: HashSet<Uuid>,
-    /// Keyed by (report id, document number); a PNR's report id is its pnr_id.
+    /// Keyed by (report id, document number); a PNR's report id is its pnr_id, a consignment's
+    /// its manifest id and transport document number.
     pub(super) expected: HashMap<(Uuid, String), Expectation>,
     /// Alerts that arrived before their report's acknowledgement (or are another client's).
     pub(super) early: HashMap<Uuid, Vec<(Alert, Instant)>>,
@@ -198,13 +199,25 @@ impl Tracker {
     }
 
     pub(super) fn alert(&mut self, alert: Alert, at: Instant) {
-        let Some(subject::Subject::Traveller(traveller)) =
-            alert.subject.as_ref().and_then(|s| s.subject.as_ref())
-        else {
-            self.alerts.foreign += 1;
-            return;
-        };
-        let Ok(report_id) = Uuid::parse_str(&traveller.report_id) else {
+        // (record, subject, document): a traveller of a report, or a consignment of a manifest.
+        let (record, subject_id, document) =
+            match alert.subject.as_ref().and_then(|s| s.subject.as_ref()) {
+                Some(subject::Subject::Traveller(t)) => (
+                    t.report_id.clone(),
+                    t.traveller_id.clone(),
+                    t.document_number.clone(),
+                ),
+                Some(subject::Subject::Consignment(c)) => (
+                    c.manifest_id.clone(),
+                    c.consignment_id.clone(),
+                    c.transport_document_number.clone(),
+                ),
+                None => {
+                    self.alerts.foreign += 1;
+                    return;
+                }
+            };
+        let Ok(report_id) = Uuid::parse_str(&record) else {
             self.alerts.foreign += 1;
             return;
         };
@@ -216,16 +229,12 @@ impl Tracker {
             self.alerts.duplicates_by_id += 1;
             return;
         }
-        let subject = (
-            alert.unit_id.clone(),
-            report_id,
-            traveller.traveller_id.clone(),
-        );
+        let subject = (alert.unit_id.clone(), report_id, subject_id);
         if !self.subjects.insert(subject) {
             self.alerts.duplicates_by_subject += 1;
             return;
         }
-        let key = (report_id, normalize_document(&traveller.document_number));
+        let key = (report_id, normalize_document(&document));
         let Some(expectation) = self.expected.get_mut(&key) else {
             self.alerts.unexpected += 1;
             return;

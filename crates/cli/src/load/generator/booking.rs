@@ -434,6 +434,7 @@ mod tests {
                 watchlist_hit_rate: 0.02,
                 rule_hit_rate: 0.03,
                 listed_documents: 100_000,
+                consignments_per_manifest: 20,
                 seed,
                 run_id: "load-test".into(),
             },
@@ -694,6 +695,7 @@ mod tests {
                         watchlist += 1;
                         assert!(listed.contains(number) && fired.is_empty());
                     }
+                    Some(HitKind::Cargo(trigger)) => panic!("a PNR planned {trigger:?}"),
                     None => assert!(fired.is_empty() && !listed.contains(number), "{fired:?}"),
                 }
             }
