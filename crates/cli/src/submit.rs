@@ -14,11 +14,13 @@ use anyhow::{Context, Result, bail};
 use futures::StreamExt;
 use gatehouse_platform::{auth::Role, config::ServiceKind};
 use gatehouse_proto::v1::{
-    SubmissionResult, SubmissionStatus, SubmitCuscarRequest, SubmitPaxlstRequest,
-    SubmitPnrgovRequest, cargo_intake_service_client::CargoIntakeServiceClient,
+    SubmissionResult, SubmissionStatus, SubmitCuscarRequest, SubmitManifestRequest,
+    SubmitPaxlstRequest, SubmitPnrgovRequest,
+    cargo_intake_service_client::CargoIntakeServiceClient,
     passenger_intake_service_client::PassengerIntakeServiceClient,
 };
 use indicatif::{ProgressBar, ProgressStyle};
+use prost_reflect::{DescriptorPool, DynamicMessage};
 use serde::Serialize;
 use tonic::{Code, Status};
 
@@ -38,6 +40,10 @@ pub enum SubmitCommand {
     Pnrgov(SubmitArgs),
     /// UN/EDIFACT CUSCAR interchanges (customs cargo reports) to cargo-intake.
     Cuscar(CargoSubmitArgs),
+    /// Structured manifests in the contract's proto3 JSON form to cargo-intake: each file holds
+    /// one `SubmitManifestRequest` object (`{"messageId": ..., "manifest": {...}}`) or an array
+    /// of them; an object without a message id is keyed `json:<file name>/<position>`.
+    ManifestJson(CargoSubmitArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -113,12 +119,19 @@ pub async fn run(command: &SubmitCommand) -> Result<()> {
             })
             .await
         }
-        SubmitCommand::Cuscar(args) => {
+        SubmitCommand::Cuscar(args) | SubmitCommand::ManifestJson(args) => {
+            let json = matches!(command, SubmitCommand::ManifestJson(_));
             let channel = client::connect_authed(&args.addr, &token).await?;
             let intake = CargoIntakeServiceClient::new(channel);
             run_files(&args.files, args.json, |file| {
                 let mut intake = intake.clone();
-                async move { submit_cuscar_file(&mut intake, file).await }
+                async move {
+                    if json {
+                        submit_manifest_json_file(&mut intake, file).await
+                    } else {
+                        submit_cuscar_file(&mut intake, file).await
+                    }
+                }
             })
             .await
         }
@@ -375,6 +388,117 @@ pub async fn submit_cuscar_file(
         .collect()
 }
 
+/// The `SubmitManifestRequest`s of a manifest-json file, in proto3 JSON (field names in either
+/// form, enums by name, timestamps in RFC 3339), read through the contracts' descriptors; an
+/// object without a message id gets `json:<name>/<position>`, so a resend is a duplicate.
+pub fn manifest_requests(name: &str, text: &str) -> Result<Vec<SubmitManifestRequest>> {
+    let pool = DescriptorPool::decode(gatehouse_proto::FILE_DESCRIPTOR_SET)
+        .context("the contracts' descriptors")?;
+    let descriptor = pool
+        .get_message_by_name("gatehouse.v1.SubmitManifestRequest")
+        .context("SubmitManifestRequest is not in the contracts")?;
+    let value: serde_json::Value = serde_json::from_str(text).context("not JSON")?;
+    let objects = match value {
+        serde_json::Value::Array(items) => items,
+        object => vec![object],
+    };
+    objects
+        .into_iter()
+        .enumerate()
+        .map(|(i, object)| {
+            let dynamic = DynamicMessage::deserialize(descriptor.clone(), object)
+                .with_context(|| format!("item {}: not a SubmitManifestRequest", i + 1))?;
+            let mut request: SubmitManifestRequest = dynamic
+                .transcode_to()
+                .with_context(|| format!("item {}", i + 1))?;
+            if request.message_id.trim().is_empty() {
+                request.message_id = format!("json:{name}/{}", i + 1);
+            }
+            Ok(request)
+        })
+        .collect()
+}
+
+/// Submits the manifests of one manifest-json file, one `SubmitManifest` each: one line per
+/// manifest, `consignments` counting those stored or found as duplicates.
+pub async fn submit_manifest_json_file(
+    intake: &mut CargoIntakeServiceClient<AuthChannel>,
+    file: &Path,
+) -> Vec<MessageLine> {
+    let name = file.display().to_string();
+    let failed = |reason: String| {
+        vec![MessageLine {
+            file: name.clone(),
+            message: 0,
+            status: "rejected",
+            record_id: String::new(),
+            travellers: None,
+            pnrs: None,
+            consignments: None,
+            reason,
+        }]
+    };
+    let text = match read(file)
+        .and_then(|bytes| String::from_utf8(bytes).context("manifest-json files are UTF-8"))
+    {
+        Ok(text) => text,
+        Err(error) => return failed(format!("{error:#}")),
+    };
+    let stem = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let requests = match manifest_requests(&stem, &text) {
+        Ok(requests) => requests,
+        Err(error) => return failed(format!("{error:#}")),
+    };
+    let mut lines = Vec::with_capacity(requests.len());
+    for (i, request) in requests.into_iter().enumerate() {
+        let answer = with_retries(|| {
+            let mut intake = intake.clone();
+            let request = request.clone();
+            async move { intake.submit_manifest(request).await }
+        })
+        .await;
+        let position = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        lines.push(match answer {
+            Ok(response) => {
+                let response = response.into_inner();
+                let warnings: Vec<String> = response
+                    .warnings
+                    .iter()
+                    .map(|w| format!("{}: {}", w.field, w.reason))
+                    .collect();
+                MessageLine {
+                    file: name.clone(),
+                    message: position,
+                    status: if response.duplicate {
+                        "duplicate"
+                    } else {
+                        "accepted"
+                    },
+                    record_id: response.manifest_id,
+                    travellers: None,
+                    pnrs: None,
+                    consignments: Some(response.consignment_count),
+                    reason: warnings.join("; "),
+                }
+            }
+            Err(status) => MessageLine {
+                file: name.clone(),
+                message: position,
+                status: "rejected",
+                record_id: String::new(),
+                travellers: None,
+                pnrs: None,
+                consignments: Some(0),
+                reason: describe(&status),
+            },
+        });
+    }
+    lines
+}
+
 /// Reads `file` and submits its bytes with `call`, retried while the service cannot answer; the
 /// one line of a file that failed as a whole otherwise.
 async fn submit_file<R, F, Fut>(file: &Path, call: F) -> Result<R, Vec<MessageLine>>
@@ -568,5 +692,40 @@ mod tests {
             summary(1, &lines),
             "1 files, 2 messages: 1 accepted (3 PNRs), 1 duplicate, 0 pending, 0 rejected\n"
         );
+    }
+
+    #[test]
+    fn manifest_json_reads_the_proto3_json_form_of_the_contract() {
+        let text = r#"[
+          {"messageId": "msc-700E-1",
+           "manifest": {"mode": "TRANSPORT_MODE_SEA", "carrier": "MSCU", "voyageNumber": "700E",
+                        "port_of_discharge": "MEBAR",
+                        "estimatedArrival": "2026-12-21T06:00:00Z",
+                        "consignments": [{"transportDocumentNumber": "MEDUNB700001",
+                                          "grossWeightKg": 9800.5,
+                                          "goodsItems": [{"hsCode": "731210", "packageCount": 400}]}]}},
+          {"manifest": {"mode": "TRANSPORT_MODE_AIR", "function": "MESSAGE_FUNCTION_CANCEL"}}
+        ]"#;
+        let requests = manifest_requests("voyage.json", text).unwrap();
+        assert_eq!(requests.len(), 2);
+        let first = requests[0].manifest.as_ref().unwrap();
+        assert_eq!(requests[0].message_id, "msc-700E-1");
+        assert_eq!(first.mode, gatehouse_proto::v1::TransportMode::Sea as i32);
+        assert_eq!(first.port_of_discharge, "MEBAR");
+        assert_eq!(first.estimated_arrival.unwrap().seconds, 1_797_832_800);
+        let consignment = &first.consignments[0];
+        assert_eq!(consignment.gross_weight_kg, 9800.5);
+        assert_eq!(consignment.goods_items[0].hs_code, "731210");
+        assert_eq!(consignment.goods_items[0].package_count, 400);
+        // Without a message id: keyed by the file and position, so a resend is a duplicate.
+        assert_eq!(requests[1].message_id, "json:voyage.json/2");
+        assert_eq!(
+            requests[1].manifest.as_ref().unwrap().function,
+            gatehouse_proto::v1::MessageFunction::Cancel as i32
+        );
+
+        let error = manifest_requests("bad.json", r#"{"manifest": {"mode": "BOAT"}}"#).unwrap_err();
+        assert!(format!("{error:#}").starts_with("item 1: not a SubmitManifestRequest"));
+        assert!(manifest_requests("bad.json", "{").is_err());
     }
 }

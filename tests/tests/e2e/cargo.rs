@@ -664,13 +664,50 @@ async fn streamed_manifests_get_one_result_each_and_bad_ones_name_the_field() {
     assert_eq!(results[0].version, 1);
     assert_ne!(results[0].record_id, results[2].record_id);
 
-    // Two voyages, two movements, two consignments; nothing of the rejected one.
+    // The same manifests as proto3 JSON files through the CLI: one line per manifest.
+    let dir =
+        std::env::temp_dir().join(format!("gatehouse-manifest-json-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("voyage-703E.json");
+    let json = format!(
+        r#"{{"manifest": {{"mode": "TRANSPORT_MODE_SEA", "carrier": "MSCU", "voyageNumber": "703E",
+             "portOfLoading": "CNNGB", "portOfDischarge": "MEBAR", "placeOfEntry": "MEBAR",
+             "estimatedArrival": "2026-12-21T06:00:00Z",
+             "consignments": [{{"transportDocumentNumber": "MEDUNB703001",
+               "consignee": {{"name": "Luka Bar AD", "country": "MNE"}},
+               "goodsItems": [{{"sequenceNumber": 1, "hsCode": "731210",
+                 "description": "Steel wire rope", "packageCount": 40, "packageType": "CT",
+                 "grossWeightKg": 900, "containerNumbers": ["{container}"]}}],
+               "containers": [{{"number": "{container}", "sizeType": "22G1"}}]}}]}}}}"#,
+        container = "CSQU3054383"
+    );
+    std::fs::write(&file, json).unwrap();
+    let lines = gatehouse_cli::submit::submit_manifest_json_file(&mut cargo, &file).await;
+    assert_eq!(
+        lines
+            .iter()
+            .map(|l| (l.message, l.status, l.consignments))
+            .collect::<Vec<_>>(),
+        [(1, "accepted", Some(1))],
+        "{lines:?}"
+    );
+    let again = gatehouse_cli::submit::submit_manifest_json_file(&mut cargo, &file).await;
+    assert_eq!(
+        (again[0].status, &again[0].record_id),
+        ("duplicate", &lines[0].record_id)
+    );
+    std::fs::write(&file, r#"{"manifest": {"mode": "BOAT"}}"#).unwrap();
+    let refused = gatehouse_cli::submit::submit_manifest_json_file(&mut cargo, &file).await;
+    assert_eq!((refused[0].message, refused[0].status), (0, "rejected"));
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // Three voyages, three movements, three consignments; nothing of the rejected one.
     let db = sandbox.database().await.unwrap();
     for (table, rows) in [
-        ("manifests", 2),
-        ("manifest_versions", 2),
-        ("consignments", 2),
-        ("consignment_containers", 2),
+        ("manifests", 3),
+        ("manifest_versions", 3),
+        ("consignments", 3),
+        ("consignment_containers", 3),
     ] {
         let count: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM cargo_intake.{table}"))
             .fetch_one(&db)
