@@ -2,8 +2,9 @@
 //! accepted record against them.
 //!
 //! Implemented: `CreateWatchlist`, `ListWatchlists`, `AddWatchlistEntries`, `CreateRule`,
-//! `GetRule`, `UpdateRule`, `ValidateRule`, `SetRuleStatus`, `ListRules`, and screening of API
-//! reports against document watchlists (exact, normalised numbers) and passenger CEL rules.
+//! `GetRule`, `UpdateRule`, `ValidateRule`, `SetRuleStatus`, `ListRules`; screening of API
+//! reports and PNRs against document watchlists (exact, normalised numbers) and passenger CEL
+//! rules, and of the consignments of accepted manifests against cargo CEL rules (`cargo`).
 //! Declared for later issues (answer `UNIMPLEMENTED`): `RemoveWatchlistEntries`,
 //! `ImportWatchlist`, `ScreenName`, `BacktestRule`, `GetRulePublicationLog`,
 //! `GetAssessment`.
