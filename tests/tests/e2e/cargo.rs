@@ -1099,3 +1099,50 @@ async fn next_change(
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_manifests_see_a_new_consignee_first_exactly_once() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let events = manifest_events(&sandbox).await;
+    let cargo = sandbox.cargo_intake(&CARRIER).await.unwrap();
+    // Eight voyages at once, each with a bill for the same consignee never seen before.
+    let submissions = (0..8).map(|i| {
+        let mut cargo = cargo.clone();
+        async move {
+            let voyage = format!("80{i}E");
+            let bill = bill(
+                &format!("MEDUNB8800{i}"),
+                party("Nova Luka d.o.o.", "MNE", "ME07777777"),
+                "731210",
+                "MSCU6639870",
+                "S8",
+            );
+            cargo
+                .submit_manifest(submit(
+                    &format!("msc-{voyage}"),
+                    manifest(&voyage, MessageFunction::Original, vec![bill]),
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    });
+    let accepted = futures::future::join_all(submissions).await;
+    assert!(accepted.iter().all(|a| !a.duplicate && a.version == 1));
+    let mut previous: Vec<i32> = next_events(&events, 8)
+        .await
+        .iter()
+        .map(|event| {
+            let history = event.consignment_records[0]
+                .consignee_history
+                .clone()
+                .unwrap();
+            assert_eq!(history.first_seen, history.previous_consignments == 0);
+            history.previous_consignments
+        })
+        .collect();
+    previous.sort_unstable();
+    // One saw the consignee first; each of the others saw every one before it.
+    assert_eq!(previous, (0..8).collect::<Vec<i32>>());
+    sandbox.stop().await.unwrap();
+}
