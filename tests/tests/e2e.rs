@@ -159,17 +159,21 @@ async fn statistics_when(
     reporting: &mut gatehouse_proto::v1::reporting_service_client::ReportingServiceClient<
         gatehouse_e2e::Authed,
     >,
+    unit: &str,
+    domain: Domain,
     today: &str,
     reached: impl Fn(&gatehouse_proto::v1::DailyStatistics) -> bool,
 ) -> gatehouse_proto::v1::DailyStatistics {
+    // Statistics are a read model with no change feed to wait on: they are polled until they
+    // show what the test expects, or the deadline fails the test.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let stats = reporting
             .get_statistics(GetStatisticsRequest {
-                unit_ids: vec!["jaitf-sjj".into()],
+                unit_ids: vec![unit.to_owned()],
                 from_date: today.to_owned(),
                 to_date: today.to_owned(),
-                domain: Domain::Passenger as i32,
+                domain: domain as i32,
             })
             .await
             .unwrap()
@@ -204,10 +208,14 @@ async fn next_message(stream: &mut Streaming<SubscribeAlertsResponse>) -> Subscr
         .expect("alert stream failed")
 }
 
-/// The next raised or updated alert of an alert stream (heartbeats skipped).
+/// The next raised or updated alert of an alert stream (heartbeats skipped); fails after 30 s,
+/// however many heartbeats came in between.
 async fn next_change(stream: &mut Streaming<SubscribeAlertsResponse>) -> SubscribeAlertsResponse {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let message = next_message(stream).await;
+        let message = tokio::time::timeout_at(deadline, next_message(stream))
+            .await
+            .expect("no raised or updated alert within 30 s");
         if !matches!(message.event, Some(AlertEvent::Heartbeat(_))) {
             return message;
         }
@@ -422,9 +430,13 @@ async fn flight_raises_alerts_for_its_unit_and_is_counted() {
     // Statistics count 4 records, 3 hits and 3 alerts for the unit today.
     let mut reporting = sandbox.reporting(&SUPERVISOR_SJJ).await.unwrap();
     let today = chrono::Utc::now().date_naive().to_string();
-    let day = statistics_when(&mut reporting, &today, |d| {
-        (d.records, d.hits, d.alerts) == (4, 3, 3)
-    })
+    let day = statistics_when(
+        &mut reporting,
+        "jaitf-sjj",
+        Domain::Passenger,
+        &today,
+        |d| (d.records, d.hits, d.alerts) == (4, 3, 3),
+    )
     .await;
     assert_eq!(
         (day.unit_id.as_str(), day.date.as_str()),
@@ -480,9 +492,13 @@ async fn flight_raises_alerts_for_its_unit_and_is_counted() {
         .await
         .unwrap_err();
     assert_eq!(again.code(), Code::FailedPrecondition);
-    let day = statistics_when(&mut reporting, &today, |d| {
-        (d.seizures, d.false_positives, d.nothing_found) == (1, 1, 0)
-    })
+    let day = statistics_when(
+        &mut reporting,
+        "jaitf-sjj",
+        Domain::Passenger,
+        &today,
+        |d| (d.seizures, d.false_positives, d.nothing_found) == (1, 1, 0),
+    )
     .await;
     assert_eq!((day.records, day.alerts), (4, 3));
 

@@ -900,8 +900,8 @@ const ANALYST_ME: Identity = Identity {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_consignment_hit_by_a_cargo_rule_alerts_the_unit_of_its_place_of_entry_and_is_counted() {
     use gatehouse_proto::v1::{
-        CreateRuleRequest, Domain, GetStatisticsRequest, RuleStatus, SetRuleStatusRequest,
-        Severity, SubscribeAlertsRequest, subject, subscribe_alerts_response::Event,
+        CreateRuleRequest, Domain, RuleStatus, SetRuleStatusRequest, Severity,
+        SubscribeAlertsRequest, subject, subscribe_alerts_response::Event,
     };
     let sandbox = Sandbox::start().await.unwrap();
     let mut targeting = sandbox.risk_targeting(&ANALYST_ME).await.unwrap();
@@ -1005,9 +1005,8 @@ async fn a_consignment_hit_by_a_cargo_rule_alerts_the_unit_of_its_place_of_entry
         .unwrap()
         .into_inner();
 
-    let deadline = tokio::time::Instant::now() + LIMIT;
-    let alert = match next_change(&mut stream, deadline).await {
-        Event::Raised(alert) => alert,
+    let alert = match super::next_change(&mut stream).await.event {
+        Some(Event::Raised(alert)) => alert,
         other => panic!("expected a raised alert, got {other:?}"),
     };
     assert_eq!(alert.unit_id, "pcu-bar");
@@ -1043,8 +1042,8 @@ async fn a_consignment_hit_by_a_cargo_rule_alerts_the_unit_of_its_place_of_entry
         ))
         .await
         .unwrap();
-    let updated = match next_change(&mut stream, deadline).await {
-        Event::Updated(alert) => alert,
+    let updated = match super::next_change(&mut stream).await.event {
+        Some(Event::Updated(alert)) => alert,
         other => panic!("expected the alert updated, got {other:?}"),
     };
     assert_eq!(updated.alert_id, alert.alert_id);
@@ -1054,50 +1053,11 @@ async fn a_consignment_hit_by_a_cargo_rule_alerts_the_unit_of_its_place_of_entry
     // Statistics count each consignment once and the hit once.
     let mut reporting = sandbox.reporting(&OFFICER_BAR).await.unwrap();
     let today = chrono::Utc::now().date_naive().to_string();
-    let deadline = tokio::time::Instant::now() + LIMIT;
-    loop {
-        let stats = reporting
-            .get_statistics(GetStatisticsRequest {
-                unit_ids: vec!["pcu-bar".into()],
-                from_date: today.clone(),
-                to_date: today.clone(),
-                domain: Domain::Cargo as i32,
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        if let Some(day) = stats.days.first()
-            && (day.records, day.hits, day.alerts) == (2, 1, 1)
-        {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "statistics never got there: {stats:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    super::statistics_when(&mut reporting, "pcu-bar", Domain::Cargo, &today, |day| {
+        (day.records, day.hits, day.alerts) == (2, 1, 1)
+    })
+    .await;
     sandbox.stop().await.unwrap();
-}
-
-/// The next raised or updated alert on `stream` (heartbeats skipped); fails at `deadline`.
-async fn next_change(
-    stream: &mut tonic::Streaming<gatehouse_proto::v1::SubscribeAlertsResponse>,
-    deadline: tokio::time::Instant,
-) -> gatehouse_proto::v1::subscribe_alerts_response::Event {
-    use gatehouse_proto::v1::subscribe_alerts_response::Event;
-    loop {
-        let message = tokio::time::timeout_at(deadline, stream.next())
-            .await
-            .expect("no alert change before the deadline")
-            .expect("alert stream ended")
-            .expect("alert stream failed");
-        match message.event {
-            Some(Event::Heartbeat(_)) => {}
-            Some(event) => return event,
-            None => panic!("alert stream message without an event"),
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

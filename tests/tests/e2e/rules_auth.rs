@@ -191,9 +191,13 @@ async fn shadow_v2_beside_active_v1_counts_its_hits_and_never_alerts() {
     // Both travellers the shadow version hit are counted, apart from the hits that alert.
     let mut reporting = sandbox.reporting(&SUPERVISOR_SJJ).await.unwrap();
     let today = chrono::Utc::now().date_naive().to_string();
-    let day = statistics_when(&mut reporting, &today, |d| {
-        d.records >= 4 && d.hits >= 2 && d.alerts >= 2 && d.shadow_hits >= 2
-    })
+    let day = statistics_when(
+        &mut reporting,
+        "jaitf-sjj",
+        Domain::Passenger,
+        &today,
+        |d| d.records >= 4 && d.hits >= 2 && d.alerts >= 2 && d.shadow_hits >= 2,
+    )
     .await;
     assert_eq!(
         (day.records, day.hits, day.shadow_hits, day.alerts),
