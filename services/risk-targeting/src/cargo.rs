@@ -24,7 +24,7 @@ use sqlx::PgPool;
 
 use crate::{
     rules::{LiveRule, RuleSet},
-    screening::publish,
+    screening::{INLINE_EVALUATIONS, publish},
 };
 
 /// Applies accepted manifests from the INTAKE stream, a batch at a time.
@@ -43,9 +43,28 @@ impl BatchHandler for CargoScreening {
         }
         let started = std::time::Instant::now();
         let rules = self.rules.cargo_snapshot();
-        let mut outcomes = Vec::with_capacity(decoded.len());
-        for (index, event) in decoded {
-            match assess(&rules, &event) {
+        let consignments: usize = decoded
+            .iter()
+            .map(|(_, e)| e.manifest.as_ref().map_or(0, |m| m.consignments.len()))
+            .sum();
+        let evaluations = consignments.max(decoded.len()) * rules.len().max(1);
+        let assess_all = move || {
+            decoded
+                .into_iter()
+                .map(|(index, event)| (index, assess(&rules, &event)))
+                .collect::<Vec<_>>()
+        };
+        // As for passengers: a large batch is evaluated off the async workers, a small one here.
+        let assessed = if evaluations <= INLINE_EVALUATIONS {
+            assess_all()
+        } else {
+            tokio::task::spawn_blocking(assess_all)
+                .await
+                .map_err(|e| HandlerError::Failed(format!("screening task failed: {e}")))?
+        };
+        let mut outcomes = Vec::with_capacity(assessed.len());
+        for (index, result) in assessed {
+            match result {
                 Ok(assessed) => outcomes.push((index, assessed)),
                 Err(reason) => rejected.push(Rejected { index, reason }),
             }

@@ -49,8 +49,8 @@ pub fn watchlist_weight(severity: Severity) -> f64 {
     }
 }
 
-/// Rule evaluations (documents × rules) a batch may take on an async worker.
-const INLINE_EVALUATIONS: usize = 1_000;
+/// Rule evaluations (documents or consignments × rules) a batch may take on an async worker.
+pub(crate) const INLINE_EVALUATIONS: usize = 1_000;
 
 /// What screening reads of an accepted record: the flight and its travellers.
 pub struct Passengers<'a> {
