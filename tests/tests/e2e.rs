@@ -826,9 +826,9 @@ async fn every_service_serves_health_and_reflection_v1_and_v1alpha() {
         );
     }
     // A declared-but-later RPC answers UNIMPLEMENTED, after authentication.
-    let mut cargo = sandbox.cargo_intake(&SUBMITTER).await.unwrap();
-    let status = cargo
-        .submit_cargo_imp(gatehouse_proto::v1::SubmitCargoImpRequest::default())
+    let mut targeting = sandbox.risk_targeting(&SUBMITTER).await.unwrap();
+    let status = targeting
+        .get_assessment(gatehouse_proto::v1::GetAssessmentRequest::default())
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::Unimplemented);

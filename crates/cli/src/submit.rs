@@ -2,8 +2,9 @@
 //! result per message of each interchange.
 //!
 //! Each file is submitted without a message id, so intake keys it by the UNB sender and control
-//! reference: running the command again on the same files answers `duplicate` instead of storing
-//! twice, which also makes a retry after `UNAVAILABLE` safe.
+//! reference (a Cargo-IMP file, which has no envelope, by its content): running the command again
+//! on the same files answers `duplicate` instead of storing twice, which also makes a retry after
+//! `UNAVAILABLE` safe.
 
 use std::{
     path::{Path, PathBuf},
@@ -14,8 +15,8 @@ use anyhow::{Context, Result, bail};
 use futures::StreamExt;
 use gatehouse_platform::{auth::Role, config::ServiceKind};
 use gatehouse_proto::v1::{
-    SubmissionResult, SubmissionStatus, SubmitCuscarRequest, SubmitManifestRequest,
-    SubmitPaxlstRequest, SubmitPnrgovRequest,
+    CargoMessageResult, SubmissionResult, SubmissionStatus, SubmitCargoImpRequest,
+    SubmitCuscarRequest, SubmitManifestRequest, SubmitPaxlstRequest, SubmitPnrgovRequest,
     cargo_intake_service_client::CargoIntakeServiceClient,
     passenger_intake_service_client::PassengerIntakeServiceClient,
 };
@@ -40,6 +41,9 @@ pub enum SubmitCommand {
     Pnrgov(SubmitArgs),
     /// UN/EDIFACT CUSCAR interchanges (customs cargo reports) to cargo-intake.
     Cuscar(CargoSubmitArgs),
+    /// IATA Cargo-IMP messages (FWB air waybills, FFM flight manifests, FHL house waybills) to
+    /// cargo-intake: each file holds one message or several, one result each.
+    CargoImp(CargoSubmitArgs),
     /// Structured manifests in the contract's proto3 JSON form to cargo-intake: each file holds
     /// one `SubmitManifestRequest` object (`{"messageId": ..., "manifest": {...}}`) or an array
     /// of them; an object without a message id is keyed `json:<file name>/<position>`.
@@ -119,17 +123,22 @@ pub async fn run(command: &SubmitCommand) -> Result<()> {
             })
             .await
         }
-        SubmitCommand::Cuscar(args) | SubmitCommand::ManifestJson(args) => {
-            let json = matches!(command, SubmitCommand::ManifestJson(_));
+        SubmitCommand::Cuscar(args)
+        | SubmitCommand::CargoImp(args)
+        | SubmitCommand::ManifestJson(args) => {
             let channel = client::connect_authed(&args.addr, &token).await?;
             let intake = CargoIntakeServiceClient::new(channel);
             run_files(&args.files, args.json, |file| {
                 let mut intake = intake.clone();
                 async move {
-                    if json {
-                        submit_manifest_json_file(&mut intake, file).await
-                    } else {
-                        submit_cuscar_file(&mut intake, file).await
+                    match command {
+                        SubmitCommand::ManifestJson(_) => {
+                            submit_manifest_json_file(&mut intake, file).await
+                        }
+                        SubmitCommand::CargoImp(_) => {
+                            submit_cargo_imp_file(&mut intake, file).await
+                        }
+                        _ => submit_cuscar_file(&mut intake, file).await,
                     }
                 }
             })
@@ -359,8 +368,45 @@ pub async fn submit_cuscar_file(
         Err(failed) => return failed,
     };
     let envelope: Vec<String> = response.warnings.iter().map(format_warning).collect();
-    response
-        .messages
+    cargo_lines(&name, response.messages, &envelope)
+}
+
+/// Submits one Cargo-IMP file (ASCII text, one message or several): one line per message, as for
+/// CUSCAR. A file without a message id is keyed by its content, so a resend is a duplicate.
+pub async fn submit_cargo_imp_file(
+    intake: &mut CargoIntakeServiceClient<AuthChannel>,
+    file: &Path,
+) -> Vec<MessageLine> {
+    let name = file.display().to_string();
+    let response = match submit_file(file, |bytes| {
+        let mut intake = intake.clone();
+        async move {
+            let text = String::from_utf8(bytes).map_err(|_| {
+                Status::invalid_argument("the file is not text: Cargo-IMP messages are ASCII")
+            })?;
+            intake
+                .submit_cargo_imp(SubmitCargoImpRequest {
+                    message_id: String::new(),
+                    text,
+                })
+                .await
+        }
+    })
+    .await
+    {
+        Ok(response) => response,
+        Err(failed) => return failed,
+    };
+    cargo_lines(&name, response.messages, &[])
+}
+
+/// The lines of a raw cargo file's message results; `envelope` warnings go with every line.
+fn cargo_lines(
+    name: &str,
+    messages: Vec<CargoMessageResult>,
+    envelope: &[String],
+) -> Vec<MessageLine> {
+    messages
         .into_iter()
         .map(|message| {
             let result = message.result.unwrap_or_default();
@@ -375,7 +421,7 @@ pub async fn submit_cuscar_file(
                 .chain(envelope.iter().cloned())
                 .collect();
             MessageLine {
-                file: name.clone(),
+                file: name.to_owned(),
                 message: message.message,
                 status,
                 record_id: result.record_id,

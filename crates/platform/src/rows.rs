@@ -60,6 +60,8 @@ pub struct Table {
 /// One value of a row; `None` is NULL.
 pub enum Cell<'a> {
     Uuid(Uuid),
+    /// A `uuid` column's NULL, or its value.
+    MaybeUuid(Option<Uuid>),
     Int(Option<i64>),
     Float(f64),
     Bool(bool),
@@ -119,7 +121,7 @@ pub fn text_array(values: &[String]) -> Cell<'static> {
 
 /// The values of one column, bound as one array.
 enum Values<'a> {
-    Uuid(Vec<Uuid>),
+    Uuid(Vec<Option<Uuid>>),
     Int(Vec<Option<i64>>),
     Float(Vec<f64>),
     Bool(Vec<bool>),
@@ -163,7 +165,8 @@ impl<'a> Rows<'a> {
         {
             debug_assert_eq!(column, name, "{}", self.table.name);
             match (values, cell) {
-                (Values::Uuid(v), Cell::Uuid(c)) => v.push(c),
+                (Values::Uuid(v), Cell::Uuid(c)) => v.push(Some(c)),
+                (Values::Uuid(v), Cell::MaybeUuid(c)) => v.push(c),
                 (Values::Int(v), Cell::Int(c)) => v.push(c),
                 (Values::Float(v), Cell::Float(c)) => v.push(c),
                 (Values::Bool(v), Cell::Bool(c)) => v.push(c),

@@ -9,6 +9,10 @@
 //! carries the consignments that version sent (what is new to assess, or what is withdrawn),
 //! each with its record: id, version and, for a consignment seen for the first time, its
 //! parties' history.
+//!
+//! A waybill filing ([`ValidManifest::on_file`]: an FWB or FHL) touches no movement: each of its
+//! consignments gets a version on file, with a receipt of the message, and no event (nothing is
+//! assessed until a flight manifest lists it).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -27,7 +31,7 @@ use crate::{
     IntakeError, event, keys,
     store::{
         self, BatchRows, ConsignmentChange, ConsignmentKey, MovementChange, MovementKey,
-        NewConsignmentVersion, NewManifestVersion, PartyId, PartyRow,
+        NewConsignmentVersion, NewManifestVersion, PartyId, PartyRow, Source,
     },
     validate::ValidManifest,
 };
@@ -43,9 +47,10 @@ const CONSIGNOR: &str = "consignor";
 /// The result of one manifest of a batch.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// The movement's stable id.
+    /// The movement's stable id; nil for a waybill filing.
     pub manifest_id: Uuid,
     pub accepted_at: DateTime<Utc>,
+    /// The movement's version; for a waybill filing, its first consignment's.
     pub version: u32,
     /// The consignments the manifest sent, in its order.
     pub consignment_ids: Vec<Uuid>,
@@ -201,7 +206,9 @@ async fn write(
     // movements in the same order.
     let mut movements: BTreeMap<&MovementKey, Vec<usize>> = BTreeMap::new();
     for (k, key) in movement_keys.iter().enumerate() {
-        movements.entry(key).or_default().push(k);
+        if !fresh[k].on_file {
+            movements.entry(key).or_default().push(k);
+        }
     }
     let changes: Vec<MovementChange<'_>> = movements
         .iter()
@@ -389,6 +396,29 @@ async fn write(
     for (k, valid) in fresh.iter().enumerate() {
         let (manifest_id, version) = placed[k];
         let version_id = version_ids[k];
+        if valid.on_file {
+            rows.push_receipt(agency, version_id, &valid.message_id);
+            for (i, consignment) in valid.manifest.consignments.iter().enumerate() {
+                let s = next_sent;
+                next_sent += 1;
+                let (consignment_id, consignment_version) = consignment_placed[s];
+                rows.push_consignment(NewConsignmentVersion {
+                    version_id: consignment_version_ids[s],
+                    consignment_id,
+                    version: consignment_version,
+                    source: Source::Waybill(version_id),
+                    ordinal: i,
+                    consignment,
+                });
+                records[k].push(ConsignmentRecord {
+                    consignment_id: consignment_id.to_string(),
+                    version: u32::try_from(consignment_version).unwrap_or(0),
+                    ..Default::default()
+                });
+                sent_ids[k].push(consignment_id);
+            }
+            continue;
+        }
         let key = &movement_keys[k];
         let mut before = || -> Vec<Entry> {
             match lists.remove(key) {
@@ -450,7 +480,7 @@ async fn write(
                     version_id: consignment_version_id,
                     consignment_id,
                     version: consignment_version,
-                    manifest_version_id: version_id,
+                    source: Source::Manifest(version_id),
                     ordinal: i,
                     consignment,
                 });
@@ -518,6 +548,16 @@ async fn write(
                 "a stored manifest has no receipt time",
             ));
         };
+        if valid.on_file {
+            outcomes.push(Outcome {
+                manifest_id: Uuid::nil(),
+                accepted_at,
+                version: records[k].first().map_or(0, |r| r.version),
+                consignment_ids: std::mem::take(&mut sent_ids[k]),
+                duplicate: false,
+            });
+            continue;
+        }
         let (manifest_id, version) = placed[k];
         let recorded = event::Recorded {
             manifest_id,

@@ -12,13 +12,14 @@
 //! (first time a consignee appears, earlier consignments, earlier countries of loading), which
 //! each `ManifestAccepted` carries. `SubmitCuscar` takes a raw UN/EDIFACT CUSCAR interchange,
 //! one result per message, each mapped to the same manifest contract and validated alike.
-//! `SubmitCargoImp` answers `UNIMPLEMENTED` until the Cargo-IMP messages are mapped (the reader
-//! is in `gatehouse_formats`).
+//! `SubmitCargoImp` takes IATA Cargo-IMP messages: an FFM files its flight's movement, an FWB or
+//! FHL keeps its waybills on file until a flight manifest lists them ([`imp`]).
 
 mod batch;
 pub mod cargo_imp;
 pub mod cuscar;
 mod event;
+mod imp;
 mod keys;
 mod raw;
 mod read;
@@ -41,8 +42,9 @@ use gatehouse_platform::{
 use gatehouse_proto::v1::{
     GetConsignmentRequest, GetConsignmentResponse, GetManifestRequest, GetManifestResponse,
     SearchConsignmentsRequest, SearchConsignmentsResponse, StreamManifestsRequest,
-    StreamManifestsResponse, SubmissionResult, SubmissionStatus, SubmitCuscarRequest,
-    SubmitCuscarResponse, SubmitManifestRequest, SubmitManifestResponse,
+    StreamManifestsResponse, SubmissionResult, SubmissionStatus, SubmitCargoImpRequest,
+    SubmitCargoImpResponse, SubmitCuscarRequest, SubmitCuscarResponse, SubmitManifestRequest,
+    SubmitManifestResponse,
     cargo_intake_service_server::{CargoIntakeService, CargoIntakeServiceServer},
 };
 use sqlx::PgPool;
@@ -190,6 +192,37 @@ impl CargoIntakeService for CargoIntake {
             rejected = count(SubmissionStatus::Rejected),
             consignments = response.consignment_count,
             "cuscar interchange received"
+        );
+        Ok(Response::new(response))
+    }
+
+    #[tracing::instrument(skip_all, fields(agency, bytes))]
+    async fn submit_cargo_imp(
+        &self,
+        request: Request<SubmitCargoImpRequest>,
+    ) -> Result<Response<SubmitCargoImpResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        caller.require_any(&[Role::Submitter])?;
+        let span = tracing::Span::current();
+        span.record("agency", caller.agency.as_str());
+        let request = request.into_inner();
+        span.record("bytes", request.text.len());
+        let response = imp::submit_cargo_imp(self, &caller.agency, request).await?;
+        let count = |status: SubmissionStatus| {
+            response
+                .messages
+                .iter()
+                .filter(|m| m.result.as_ref().is_some_and(|r| r.status == status as i32))
+                .count()
+        };
+        tracing::info!(
+            messages = response.messages.len(),
+            accepted = count(SubmissionStatus::Accepted),
+            duplicates = count(SubmissionStatus::Duplicate),
+            rejected = count(SubmissionStatus::Rejected),
+            consignments = response.consignment_count,
+            on_file = response.messages.iter().filter(|m| m.on_file).count(),
+            "cargo-imp messages received"
         );
         Ok(Response::new(response))
     }

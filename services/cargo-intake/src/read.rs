@@ -140,12 +140,14 @@ pub async fn get_consignment(
              c.consignee_history, c.consignor_history
          FROM consignments c
          JOIN consignment_versions cv ON cv.consignment_id = c.consignment_id
-         JOIN manifest_versions mv ON mv.version_id = cv.manifest_version_id
-         JOIN manifests m ON m.manifest_id = mv.manifest_id
+         LEFT JOIN manifest_versions mv ON mv.version_id = cv.manifest_version_id
+         LEFT JOIN manifests m ON m.manifest_id = mv.manifest_id
          WHERE c.consignment_id = $1 AND c.agency = $2
            AND cv.version = CASE WHEN $3 = 0 THEN c.version ELSE $3 END
            AND ($4::text[] IS NULL OR m.place_of_entry = ANY($4)
-                OR mv.port_of_discharge = ANY($4))",
+                OR mv.port_of_discharge = ANY($4)
+                -- A waybill on file: where it is bound.
+                OR (cv.receipt_id IS NOT NULL AND cv.port_of_discharge = ANY($4)))",
     )
     .bind(consignment_id)
     .bind(&caller.agency)
@@ -311,7 +313,11 @@ fn criterion(request: &SearchConsignmentsRequest) -> Result<Criterion, FieldViol
     };
     let criterion = match *field {
         "container_number" => Criterion::Container(compact(value)),
-        "transport_document_number" => Criterion::Document(value.to_ascii_uppercase()),
+        // An air waybill in any of its spellings (`235-1234 5675`) as stored (`235-12345675`).
+        "transport_document_number" => Criterion::Document(
+            gatehouse_checks::AirWaybillNumber::parse(&compact(value))
+                .map_or_else(|_| value.to_ascii_uppercase(), |awb| awb.to_string()),
+        ),
         "imo_number" => match ImoNumber::parse(value) {
             Ok(imo) => Criterion::Imo(format!("{:07}", imo.value())),
             Err(_) => {
@@ -381,14 +387,17 @@ pub async fn search_consignments(
     };
     v.into_result().map_err(IntakeError::Invalid)?;
     let sql = format!(
-        "SELECT c.consignment_id, cv.version, cv.record, m.manifest_id, m.place_of_entry,
-             mv.header, mv.estimated_arrival, mv.vessel_name
+        "SELECT c.consignment_id, cv.version, cv.record, m.manifest_id,
+             COALESCE(m.place_of_entry, cv.port_of_discharge) AS place_of_entry,
+             mv.header, mv.estimated_arrival, COALESCE(mv.vessel_name, '') AS vessel_name
          FROM consignments c
          JOIN consignment_versions cv ON cv.version_id = c.current_version_id
-         JOIN manifest_versions mv ON mv.version_id = cv.manifest_version_id
-         JOIN manifests m ON m.manifest_id = mv.manifest_id
+         -- None for a waybill on file (an FWB or FHL no flight manifest lists yet).
+         LEFT JOIN manifest_versions mv ON mv.version_id = cv.manifest_version_id
+         LEFT JOIN manifests m ON m.manifest_id = mv.manifest_id
          WHERE c.agency = $1
-           AND ($2::text[] IS NULL OR m.place_of_entry = ANY($2) OR mv.port_of_discharge = ANY($2))
+           AND ($2::text[] IS NULL OR m.place_of_entry = ANY($2) OR mv.port_of_discharge = ANY($2)
+                OR (cv.receipt_id IS NOT NULL AND cv.port_of_discharge = ANY($2)))
            AND ($3::date IS NULL OR mv.estimated_arrival >= $3::date)
            AND ($4::date IS NULL OR mv.estimated_arrival < $4::date + 1)
            AND {}
@@ -410,9 +419,11 @@ pub async fn search_consignments(
     let mut ids = Vec::with_capacity(rows.len());
     for row in rows {
         let consignment_id: Uuid = row.try_get("consignment_id")?;
-        let manifest_id: Uuid = row.try_get("manifest_id")?;
+        let manifest_id: Option<Uuid> = row.try_get("manifest_id")?;
         let record: Vec<u8> = row.try_get("record")?;
-        let header: Vec<u8> = row.try_get("header")?;
+        let header: Vec<u8> = row
+            .try_get::<Option<Vec<u8>>, _>("header")?
+            .unwrap_or_default();
         let consignment = Consignment::decode(record.as_slice())
             .map_err(|_| IntakeError::Internal("a stored consignment does not decode"))?;
         let manifest = CargoManifest::decode(header.as_slice())
@@ -422,7 +433,7 @@ pub async fn search_consignments(
         ids.push(consignment_id.to_string());
         found.push(ConsignmentFound {
             summary: Some(ConsignmentSummary::of(
-                &manifest_id.to_string(),
+                &manifest_id.map(|id| id.to_string()).unwrap_or_default(),
                 &consignment_id.to_string(),
                 &manifest,
                 &consignment,

@@ -17,7 +17,8 @@ use uuid::Uuid;
 use crate::batch::Outcome;
 
 /// The versions among `message_ids` that `agency` received before, by message id: their first
-/// results, with the consignments the version listed.
+/// results, with the consignments the version listed (for a waybill message, the consignments
+/// it put on file and the first one's version).
 pub async fn find_versions(
     conn: &mut PgConnection,
     agency: &str,
@@ -30,7 +31,16 @@ pub async fn find_versions(
                             WHERE cv.manifest_version_id = v.version_id ORDER BY cv.ordinal)
             END AS consignment_ids
          FROM manifest_versions v
-         WHERE v.agency = $1 AND v.message_id = ANY($2)",
+         WHERE v.agency = $1 AND v.message_id = ANY($2)
+         UNION ALL
+         SELECT w.message_id, NULL,
+             (SELECT cv.version FROM consignment_versions cv
+              WHERE cv.receipt_id = w.receipt_id ORDER BY cv.ordinal LIMIT 1),
+             w.received_at,
+             ARRAY(SELECT cv.consignment_id FROM consignment_versions cv
+                   WHERE cv.receipt_id = w.receipt_id ORDER BY cv.ordinal)
+         FROM waybill_messages w
+         WHERE w.agency = $1 AND w.message_id = ANY($2)",
     )
     .bind(agency)
     .bind(message_ids)
@@ -38,13 +48,14 @@ pub async fn find_versions(
     .await?;
     rows.into_iter()
         .map(|row| {
-            let version: i32 = row.try_get("version")?;
+            let version: Option<i32> = row.try_get("version")?;
+            let manifest_id: Option<Uuid> = row.try_get("manifest_id")?;
             Ok((
                 row.try_get("message_id")?,
                 Outcome {
-                    manifest_id: row.try_get("manifest_id")?,
+                    manifest_id: manifest_id.unwrap_or_default(),
                     accepted_at: row.try_get("received_at")?,
-                    version: u32::try_from(version).unwrap_or(0),
+                    version: version.and_then(|v| u32::try_from(v).ok()).unwrap_or(0),
                     consignment_ids: row.try_get("consignment_ids")?,
                     duplicate: true,
                 },
@@ -361,6 +372,7 @@ static CONSIGNMENT_VERSIONS: Table = Table {
         ("consignment_id", Kind::Uuid),
         ("version", Int),
         ("manifest_version_id", Kind::Uuid),
+        ("receipt_id", Kind::Uuid),
         ("ordinal", Int),
         ("master_document_number", Text),
         ("consignor_name", Text),
@@ -382,6 +394,15 @@ static MANIFEST_CONSIGNMENTS: Table = Table {
         ("manifest_version_id", Kind::Uuid),
         ("ordinal", Int),
         ("consignment_version_id", Kind::Uuid),
+    ],
+};
+
+static WAYBILL_MESSAGES: Table = Table {
+    name: "waybill_messages",
+    columns: &[
+        ("receipt_id", Kind::Uuid),
+        ("agency", Text),
+        ("message_id", Text),
     ],
 };
 
@@ -417,10 +438,10 @@ static PARTY_HISTORY: Table = Table {
     ],
 };
 
-/// One statement writing a batch. Everything else is written for the manifest versions that
-/// were inserted only, so a version whose message id a concurrent batch took leaves nothing
-/// behind (the caller then rolls back and tries again); foreign keys are checked at the end of
-/// the statement, when every row is in.
+/// One statement writing a batch. Everything else is written for the manifest versions and
+/// waybill messages that were inserted only, so one whose message id a concurrent batch took
+/// leaves nothing behind (the caller then rolls back and tries again); foreign keys are checked
+/// at the end of the statement, when every row is in.
 static INSERT_BATCH: LazyLock<String> = LazyLock::new(|| {
     let mut next = 1;
     let mut insert = |table: &Table, tail: &str| {
@@ -432,9 +453,15 @@ static INSERT_BATCH: LazyLock<String> = LazyLock::new(|| {
         &MANIFEST_VERSIONS,
         "ON CONFLICT (agency, message_id) DO NOTHING RETURNING version_id, received_at",
     );
+    let receipts = insert(
+        &WAYBILL_MESSAGES,
+        "ON CONFLICT (agency, message_id) DO NOTHING RETURNING receipt_id, received_at",
+    );
     let consignments = insert(
         &CONSIGNMENT_VERSIONS,
-        "WHERE u.manifest_version_id IN (SELECT version_id FROM v) RETURNING version_id",
+        "WHERE u.manifest_version_id IN (SELECT version_id FROM v)
+             OR u.receipt_id IN (SELECT receipt_id FROM w)
+         RETURNING version_id",
     );
     let listed = insert(
         &MANIFEST_CONSIGNMENTS,
@@ -464,12 +491,14 @@ static INSERT_BATCH: LazyLock<String> = LazyLock::new(|| {
     debug_assert_eq!(HISTORIES.columns.len(), 3);
     format!(
         "WITH v AS ({versions}),
+         w AS ({receipts}),
          cv AS ({consignments}),
          mc AS ({listed}),
          cc AS ({containers}),
          ph AS ({parties}),
          ch AS ({histories})
-         SELECT version_id, received_at FROM v"
+         SELECT version_id, received_at FROM v
+         UNION ALL SELECT receipt_id, received_at FROM w"
     )
 });
 
@@ -488,13 +517,22 @@ pub struct NewManifestVersion<'a> {
     pub withdrawn: Vec<Uuid>,
 }
 
+/// Where a consignment version comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Source {
+    /// The manifest version that lists it.
+    Manifest(Uuid),
+    /// The waybill message that put it on file.
+    Waybill(Uuid),
+}
+
 /// A consignment version to store.
 pub struct NewConsignmentVersion<'a> {
     pub version_id: Uuid,
     pub consignment_id: Uuid,
     pub version: i32,
-    /// The manifest version that sent it, and where in that manifest.
-    pub manifest_version_id: Uuid,
+    /// What sent it, and where in that message.
+    pub source: Source,
     pub ordinal: usize,
     pub consignment: &'a Consignment,
 }
@@ -502,6 +540,7 @@ pub struct NewConsignmentVersion<'a> {
 /// The rows of a batch, pushed by [`crate::batch`].
 pub struct BatchRows<'a> {
     pub versions: Rows<'a>,
+    pub receipts: Rows<'a>,
     pub consignments: Rows<'a>,
     pub listed: Rows<'a>,
     pub containers: Rows<'a>,
@@ -513,6 +552,7 @@ impl<'a> BatchRows<'a> {
     pub fn new() -> Self {
         Self {
             versions: Rows::new(&MANIFEST_VERSIONS),
+            receipts: Rows::new(&WAYBILL_MESSAGES),
             consignments: Rows::new(&CONSIGNMENT_VERSIONS),
             listed: Rows::new(&MANIFEST_CONSIGNMENTS),
             containers: Rows::new(&CONTAINERS),
@@ -574,10 +614,14 @@ impl<'a> BatchRows<'a> {
             version_id,
             consignment_id,
             version,
-            manifest_version_id,
+            source,
             ordinal,
             consignment,
         } = new;
+        let (manifest_version_id, receipt_id) = match source {
+            Source::Manifest(id) => (Some(id), None),
+            Source::Waybill(id) => (None, Some(id)),
+        };
         let record = consignment.encode_to_vec();
         let party = |p: &'a Option<Party>, f: fn(&Party) -> &String| {
             text(p.as_ref().map_or("", |p| f(p).as_str()))
@@ -586,7 +630,8 @@ impl<'a> BatchRows<'a> {
             ("version_id", Cell::Uuid(version_id)),
             ("consignment_id", Cell::Uuid(consignment_id)),
             ("version", int(version)),
-            ("manifest_version_id", Cell::Uuid(manifest_version_id)),
+            ("manifest_version_id", Cell::MaybeUuid(manifest_version_id)),
+            ("receipt_id", Cell::MaybeUuid(receipt_id)),
             ("ordinal", int(ordinal)),
             (
                 "master_document_number",
@@ -617,6 +662,15 @@ impl<'a> BatchRows<'a> {
                 ("size_type", text(&container.size_type)),
             ]);
         }
+    }
+
+    /// A waybill message, whose consignment versions are pushed with [`Source::Waybill`].
+    pub fn push_receipt(&mut self, agency: &'a str, receipt_id: Uuid, message_id: &'a str) {
+        self.receipts.push([
+            ("receipt_id", Cell::Uuid(receipt_id)),
+            ("agency", text(agency)),
+            ("message_id", text(message_id)),
+        ]);
     }
 
     pub fn push_listed(
@@ -674,14 +728,16 @@ impl<'a> BatchRows<'a> {
     }
 }
 
-/// Writes the batch; returns when each manifest version was received, by version id. A version
-/// missing from the answer had its message id taken by a concurrent batch.
+/// Writes the batch; returns when each manifest version and waybill message was received, by
+/// version or receipt id. One missing from the answer had its message id taken by a concurrent
+/// batch.
 pub async fn insert_batch(
     conn: &mut PgConnection,
     rows: BatchRows<'_>,
 ) -> Result<HashMap<Uuid, DateTime<Utc>>, sqlx::Error> {
     let query = sqlx::query(INSERT_BATCH.as_str());
     let query = rows.versions.bind(query);
+    let query = rows.receipts.bind(query);
     let query = rows.consignments.bind(query);
     let query = rows.listed.bind(query);
     let query = rows.containers.bind(query);
@@ -693,4 +749,107 @@ pub async fn insert_batch(
         .into_iter()
         .map(|row| Ok((row.try_get("version_id")?, row.try_get("received_at")?)))
         .collect()
+}
+
+/// A consignment version as stored: its key and record.
+#[derive(Debug, Clone)]
+pub struct Filed {
+    pub key: ConsignmentKey,
+    pub record: Consignment,
+}
+
+fn decoded<T: Message + Default>(bytes: &[u8]) -> Result<T, sqlx::Error> {
+    T::decode(bytes).map_err(|error| sqlx::Error::Decode(Box::new(error)))
+}
+
+/// The latest waybill on file of each of `masters` (air waybills) that has one, and of every
+/// house waybill on file under them (whose issuer is the master's number).
+pub async fn on_file(
+    conn: &mut PgConnection,
+    agency: &str,
+    masters: &[ConsignmentKey],
+) -> Result<Vec<Filed>, sqlx::Error> {
+    if masters.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(
+        "SELECT DISTINCT ON (c.consignment_id) c.issuer, c.document_number, cv.record
+         FROM consignments c
+         JOIN consignment_versions cv
+             ON cv.consignment_id = c.consignment_id AND cv.receipt_id IS NOT NULL
+         WHERE c.agency = $1
+             AND ((c.issuer, c.document_number) IN (SELECT * FROM UNNEST($2::text[], $3::text[]))
+                  OR c.issuer = ANY($3))
+         ORDER BY c.consignment_id, cv.version DESC",
+    )
+    .bind(agency)
+    .bind(masters.iter().map(|k| k.0.as_str()).collect::<Vec<_>>())
+    .bind(masters.iter().map(|k| k.1.as_str()).collect::<Vec<_>>())
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(Filed {
+                key: (row.try_get("issuer")?, row.try_get("document_number")?),
+                record: decoded(row.try_get::<&[u8], _>("record")?)?,
+            })
+        })
+        .collect()
+}
+
+/// A movement whose current version lists one of the masters asked for or a house under one.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub manifest_id: Uuid,
+    /// The current version's header, without consignments.
+    pub header: CargoManifest,
+    /// The masters and houses of those it lists, as listed.
+    pub listed: Vec<Filed>,
+}
+
+/// The movements (not cancelled) whose current versions list one of `masters` or a house
+/// under one, in the order of their ids.
+pub async fn listings(
+    conn: &mut PgConnection,
+    agency: &str,
+    masters: &[ConsignmentKey],
+) -> Result<Vec<Listing>, sqlx::Error> {
+    if masters.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(
+        "SELECT m.manifest_id, mv.header, c.issuer, c.document_number, cv.record
+         FROM consignments c
+         JOIN consignment_versions cv
+             ON cv.consignment_id = c.consignment_id AND cv.manifest_version_id IS NOT NULL
+         JOIN manifest_consignments mc ON mc.consignment_version_id = cv.version_id
+         JOIN manifests m ON m.current_version_id = mc.manifest_version_id AND NOT m.cancelled
+         JOIN manifest_versions mv ON mv.version_id = m.current_version_id
+         WHERE c.agency = $1
+             AND ((c.issuer, c.document_number) IN (SELECT * FROM UNNEST($2::text[], $3::text[]))
+                  OR c.issuer = ANY($3))
+         ORDER BY m.manifest_id, mc.ordinal",
+    )
+    .bind(agency)
+    .bind(masters.iter().map(|k| k.0.as_str()).collect::<Vec<_>>())
+    .bind(masters.iter().map(|k| k.1.as_str()).collect::<Vec<_>>())
+    .fetch_all(conn)
+    .await?;
+    let mut listings: Vec<Listing> = Vec::new();
+    for row in rows {
+        let manifest_id: Uuid = row.try_get("manifest_id")?;
+        let filed = Filed {
+            key: (row.try_get("issuer")?, row.try_get("document_number")?),
+            record: decoded(row.try_get::<&[u8], _>("record")?)?,
+        };
+        match listings.last_mut() {
+            Some(last) if last.manifest_id == manifest_id => last.listed.push(filed),
+            _ => listings.push(Listing {
+                manifest_id,
+                header: decoded(row.try_get::<&[u8], _>("header")?)?,
+                listed: vec![filed],
+            }),
+        }
+    }
+    Ok(listings)
 }

@@ -94,7 +94,7 @@ impl Default for Limits {
 }
 
 /// A manifest that passed validation.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ValidManifest {
     pub message_id: String,
     /// Normalised; a CANCEL keeps only the keys (document number and issuer) of the
@@ -104,6 +104,8 @@ pub struct ValidManifest {
     pub function: MessageFunction,
     /// What is suspicious but stored, at most [`MAX_WARNINGS`] and a count of the rest.
     pub warnings: Vec<RecordWarning>,
+    /// Waybills to keep on file (an FWB, an FHL), not a movement: see [`validate_waybills`].
+    pub on_file: bool,
 }
 
 /// Validates a manifest submitted by `agency` (which its event carries, so it counts towards the
@@ -190,6 +192,7 @@ pub fn validate(
         manifest,
         function,
         warnings: w.finish(),
+        on_file: false,
     };
     let size = encoded_len_bound(agency, &valid);
     if size > limits.max_event_bytes {
@@ -199,6 +202,67 @@ pub fn validate(
             format!(
                 "the manifest's event would be {size} bytes, over the limit of {} bytes: \
                  send the consignments in several UPDATE messages",
+                limits.max_event_bytes
+            ),
+        );
+        return Err(v);
+    }
+    Ok(valid)
+}
+
+/// Validates waybills to keep on file (an FWB's master, an FHL's houses), which name no movement:
+/// each consignment is checked as an air consignment (paths `consignments[i]…`), its issuer
+/// from its number. The result is a [`ValidManifest`] of mode AIR with only consignments, its
+/// `on_file` set.
+pub fn validate_waybills(
+    message_id: &str,
+    consignments: Vec<Consignment>,
+    agency: &str,
+    limits: &Limits,
+) -> Result<ValidManifest, FieldViolations> {
+    let mut check = Check {
+        mode: Mode::Air,
+        ..Check::default()
+    };
+    let message_id = message_id.trim().to_owned();
+    check.max_chars(&message_id, MAX_MESSAGE_ID, "message_id");
+    if consignments.is_empty() {
+        check
+            .v
+            .add("consignments", "at least one waybill is required");
+    } else if consignments.len() > MAX_CONSIGNMENTS {
+        check.v.add_limit(
+            "consignments",
+            format!("at most {MAX_CONSIGNMENTS} waybills per message"),
+        );
+        return Err(check.v);
+    }
+    let mut manifest = CargoManifest {
+        mode: TransportMode::Air as i32,
+        consignments,
+        ..CargoManifest::default()
+    };
+    for (i, consignment) in manifest.consignments.iter_mut().enumerate() {
+        check.consignment(consignment, &format!("consignments[{i}]"), "");
+    }
+    check.duplicate_keys(&manifest.consignments);
+    let Check { v, w, .. } = check;
+    v.into_result()?;
+    let valid = ValidManifest {
+        message_id,
+        manifest,
+        function: MessageFunction::Original,
+        warnings: w.finish(),
+        on_file: true,
+    };
+    // Kept within an event's size too: a flight manifest listing them carries them.
+    let size = encoded_len_bound(agency, &valid);
+    if size > limits.max_event_bytes {
+        let mut v = FieldViolations::new();
+        v.add_limit(
+            "consignments",
+            format!(
+                "the waybills would be {size} bytes in an event, over the limit of {} bytes",
                 limits.max_event_bytes
             ),
         );
@@ -464,7 +528,19 @@ impl Check {
         let issuer = &mut consignment.transport_document_issuer;
         *issuer = issuer.trim().to_ascii_uppercase();
         if issuer.is_empty() {
-            carrier.clone_into(issuer);
+            // An air waybill's number names its issuer: the airline prefix, whichever carrier
+            // flies it, so the FWB and every flight's FFM give the same key. A house number is
+            // the forwarder's own, unique within its consolidation: the master's number.
+            let awb = |value: &str| AirWaybillNumber::parse(value.trim()).ok();
+            let derived = match self.mode {
+                Mode::Air if house => {
+                    awb(&consignment.master_document_number).map(|m| m.to_string())
+                }
+                Mode::Air => awb(number).map(|n| format!("{:03}", n.prefix())),
+                _ => None,
+            };
+            // Empty only when the carrier, the number or the master is refused already.
+            *issuer = derived.unwrap_or_else(|| carrier.to_owned());
         }
         self.max_chars(
             &consignment.transport_document_issuer,
@@ -1532,7 +1608,8 @@ mod tests {
         );
         let c = &m.consignments[0];
         assert_eq!(c.transport_document_number, "020-12345675");
-        assert_eq!(c.transport_document_issuer, "LH");
+        // The airline prefix of the number, not the carrier flying it.
+        assert_eq!(c.transport_document_issuer, "020");
         assert_eq!(c.transit_ports, ["MUC"]);
         assert_eq!(c.containers[0].number, "AKE12345LH");
         let item = &c.goods_items[0];
@@ -1741,13 +1818,13 @@ mod tests {
                 c.transport_document_number.as_str(),
                 c.transport_document_issuer.as_str()
             ),
-            ("020-12345675", "LH")
+            ("020-12345675", "020")
         );
         assert_eq!(
             *c,
             Consignment {
                 transport_document_number: "020-12345675".into(),
-                transport_document_issuer: "LH".into(),
+                transport_document_issuer: "020".into(),
                 ..Default::default()
             }
         );

@@ -144,10 +144,11 @@ fn read(manifest_id: &str, version: u32) -> GetManifestRequest {
     }
 }
 
-/// A consumer of the sandbox's manifest events, made before anything is published: no service
+/// A consumer of the sandbox's manifest events of one mode, made before anything is published: no service
 /// consumes cargo events yet, so the interest-retained stream keeps only what a consumer wants.
 async fn manifest_events(
     sandbox: &Sandbox,
+    mode: &str,
 ) -> async_nats::jetstream::consumer::Consumer<async_nats::jetstream::consumer::pull::Config> {
     use async_nats::jetstream::consumer::pull;
     let js = sandbox.jetstream().await.unwrap();
@@ -155,8 +156,8 @@ async fn manifest_events(
         .await
         .unwrap()
         .create_consumer(pull::Config {
-            durable_name: Some("e2e-manifests".into()),
-            filter_subject: format!("{}.{}", sandbox.prefix, subjects::manifest_accepted("sea")),
+            durable_name: Some(format!("e2e-manifests-{mode}")),
+            filter_subject: format!("{}.{}", sandbox.prefix, subjects::manifest_accepted(mode)),
             ..Default::default()
         })
         .await
@@ -186,7 +187,7 @@ async fn next_events(
 #[tokio::test]
 async fn a_manifest_is_stored_as_versions_of_its_movement_with_consignments_and_party_history() {
     let sandbox = Sandbox::start().await.unwrap();
-    let events = manifest_events(&sandbox).await;
+    let events = manifest_events(&sandbox, "sea").await;
     let mut cargo = sandbox.cargo_intake(&CARRIER).await.unwrap();
     let consignee = party("Jadran Trade d.o.o.", "MNE", "ME02999111");
 
@@ -1063,7 +1064,7 @@ async fn a_consignment_hit_by_a_cargo_rule_alerts_the_unit_of_its_place_of_entry
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_manifests_see_a_new_consignee_first_exactly_once() {
     let sandbox = Sandbox::start().await.unwrap();
-    let events = manifest_events(&sandbox).await;
+    let events = manifest_events(&sandbox, "sea").await;
     let cargo = sandbox.cargo_intake(&CARRIER).await.unwrap();
     // Eight voyages at once, each with a bill for the same consignee never seen before.
     let submissions = (0..8).map(|i| {
@@ -1104,5 +1105,396 @@ async fn concurrent_manifests_see_a_new_consignee_first_exactly_once() {
     previous.sort_unstable();
     // One saw the consignee first; each of the others saw every one before it.
     assert_eq!(previous, (0..8).collect::<Vec<i32>>());
+    sandbox.stop().await.unwrap();
+}
+
+/// An air waybill of our own making: Istanbul to Sarajevo, ten cartons of phones, booked on
+/// TK1021; `consignee` names the importer.
+fn fwb(consignee: &str) -> String {
+    [
+        "FWB/17",
+        "235-12345675ISTSJJ/T10K250",
+        "FLT/TK1021/21",
+        "RTG/SJJTK",
+        "SHP",
+        "NAM/SHENZHEN HUAXIN ELECTRONICS",
+        "ADR/12 KEJI ROAD",
+        "LOC/SHENZHEN",
+        "/CN/518000",
+        "CNE",
+        &format!("NAM/{consignee}"),
+        "ADR/ZMAJA OD BOSNE 8",
+        "LOC/SARAJEVO",
+        "/BA/71000",
+        "CVD/USD//PP/NVD/NCV/XXX",
+        "RTD/1/P10/K250/CQ/W250/R4.5/T1125",
+        "/NG/MOBILE PHONES",
+        "/2/NH/851713",
+    ]
+    .join("\n")
+}
+
+/// The flight manifest of `flight` from Istanbul to Sarajevo on `day` (`21DEC`) carrying
+/// `pieces` of the waybill's ten in one ULD.
+fn ffm(flight: &str, day: &str, uld: &str, pieces: u32, kg: u32) -> String {
+    format!(
+        "FFM/8\n1/{flight}/{day}/IST\nSJJ\nULD/{uld}\n\
+         235-12345675ISTSJJ/P{pieces}K{kg}MC0.5T10/MOBILE PHONES\nLAST\n"
+    )
+}
+
+const FHL: &str = "FHL/5\nMBI/235-12345675ISTSJJ/T10K250\n\
+                   HBS/HB1001/ISTSJJ/4/K100//MOBILE PHONES\n\
+                   SHP\nNAM/HUAXIN EXPORT AGENT\nLOC/SHENZHEN\n/CN\n\
+                   CNE\nNAM/BOSNA PHONE SHOP\nLOC/SARAJEVO\n/BA\n";
+
+const AIRLINE: Identity = Identity {
+    subject: "turkish-cargo",
+    agency: "ba-customs",
+    units: &[],
+    roles: &[Role::Submitter],
+};
+const OFFICER_SJJ_ACCU: Identity = Identity {
+    subject: "officer-sjj-accu",
+    agency: "ba-customs",
+    units: &["jaitf-sjj"],
+    roles: &[Role::Officer],
+};
+const OFFICER_BAR_BA: Identity = Identity {
+    subject: "officer-bar-ba",
+    agency: "ba-customs",
+    units: &["pcu-bar"],
+    roles: &[Role::Officer],
+};
+
+#[tokio::test]
+async fn cargo_imp_waybills_wait_on_file_and_complete_the_flights_that_list_them() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let events = manifest_events(&sandbox, "air").await;
+    let mut airline = sandbox.cargo_intake(&AIRLINE).await.unwrap();
+    let mut officer = sandbox.cargo_intake(&OFFICER_SJJ_ACCU).await.unwrap();
+    let imp = |text: &str| gatehouse_proto::v1::SubmitCargoImpRequest {
+        message_id: String::new(),
+        text: text.to_owned(),
+    };
+    let reason = "pre-arrival profiling of TK1021";
+    let consignment = |id: &str| GetConsignmentRequest {
+        consignment_id: id.to_owned(),
+        reason: reason.into(),
+        version: 0,
+    };
+
+    // The waybill comes first: on file, no flight lists it yet.
+    let waybill = airline
+        .submit_cargo_imp(imp(&fwb("TEHNO MAX DOO")))
+        .await
+        .unwrap()
+        .into_inner();
+    let [message] = <[_; 1]>::try_from(waybill.messages).unwrap();
+    let result = message.result.unwrap();
+    assert_eq!(
+        result.status,
+        SubmissionStatus::Accepted as i32,
+        "{result:?}"
+    );
+    assert_eq!(message.reference, "FWB/17");
+    assert!(message.on_file);
+    assert!(message.manifest_ids.is_empty());
+    assert!(waybill.manifest_id.is_empty());
+    let consignment_id = result.record_id.clone();
+    assert_eq!(
+        message.consignment_ids,
+        std::slice::from_ref(&consignment_id)
+    );
+    let on_file = officer
+        .get_consignment(consignment(&consignment_id))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(on_file.movements.is_empty());
+    let stored = on_file.consignment.unwrap();
+    assert_eq!(stored.transport_document_issuer, "235");
+    assert_eq!(stored.consignee.unwrap().name, "TEHNO MAX DOO");
+    assert_eq!(stored.package_count, 10);
+    // Bound for Sarajevo: the Port of Bar's officer does not see it.
+    let mut bar = sandbox.cargo_intake(&OFFICER_BAR_BA).await.unwrap();
+    let status = bar
+        .get_consignment(consignment(&consignment_id))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound);
+    let found = officer
+        .search_consignments(SearchConsignmentsRequest {
+            reason: reason.into(),
+            transport_document_number: "235-1234 5675".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(found.consignments.len(), 1);
+    assert_eq!(found.consignments[0].place_of_entry, "SJJ");
+
+    // The first flight carries four of the ten pieces: the flight's consignment is the
+    // waybill's, with the pieces, weight and ULD of this flight.
+    let first = airline
+        .submit_cargo_imp(imp(&ffm("TK1021", "21DEC", "AKE12345TK", 4, 100)))
+        .await
+        .unwrap()
+        .into_inner();
+    let [message] = <[_; 1]>::try_from(first.messages).unwrap();
+    let result = message.result.unwrap();
+    assert_eq!(
+        result.status,
+        SubmissionStatus::Accepted as i32,
+        "{result:?}"
+    );
+    assert_eq!(
+        message.consignment_ids,
+        std::slice::from_ref(&consignment_id)
+    );
+    assert_eq!(
+        message.manifest_ids,
+        std::slice::from_ref(&first.manifest_id)
+    );
+    let flight_one = first.manifest_id.clone();
+    let read_flight = |manifest_id: &str, version: u32| GetManifestRequest {
+        manifest_id: manifest_id.to_owned(),
+        reason: reason.into(),
+        version,
+    };
+    let manifest = officer
+        .get_manifest(read_flight(&flight_one, 0))
+        .await
+        .unwrap()
+        .into_inner()
+        .manifest
+        .unwrap();
+    assert_eq!(
+        (
+            manifest.voyage_number.as_str(),
+            manifest.place_of_entry.as_str()
+        ),
+        ("TK1021", "SJJ")
+    );
+    let carried = &manifest.consignments[0];
+    assert_eq!(carried.consignee.as_ref().unwrap().name, "TEHNO MAX DOO");
+    assert_eq!((carried.package_count, carried.gross_weight_kg), (4, 100.0));
+    assert_eq!(carried.containers[0].number, "AKE12345TK");
+    assert_eq!(carried.goods_items[0].hs_code, "851713");
+    // Targeting is told of it, with the waybill's parties.
+    let [event] = <[ManifestAccepted; 1]>::try_from(next_events(&events, 1).await).unwrap();
+    assert_eq!(event.manifest_id, flight_one);
+    let sent = &event.manifest.unwrap().consignments[0];
+    assert_eq!(
+        sent.consignor.as_ref().unwrap().name,
+        "SHENZHEN HUAXIN ELECTRONICS"
+    );
+
+    // The same text again: a duplicate, nothing filed again.
+    let again = airline
+        .submit_cargo_imp(imp(&ffm("TK1021", "21DEC", "AKE12345TK", 4, 100)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(again.duplicate);
+    assert_eq!(again.manifest_id, flight_one);
+
+    // The forwarder's house waybill, sent after the flight manifest: the flight gets a version
+    // with the house under its master.
+    let houses = airline
+        .submit_cargo_imp(imp(FHL))
+        .await
+        .unwrap()
+        .into_inner();
+    let [message] = <[_; 1]>::try_from(houses.messages).unwrap();
+    assert_eq!(
+        message.result.as_ref().unwrap().status,
+        SubmissionStatus::Accepted as i32,
+        "{message:?}"
+    );
+    assert_eq!(message.manifest_ids, std::slice::from_ref(&flight_one));
+    assert!(!message.on_file);
+    let with_house = officer
+        .get_manifest(read_flight(&flight_one, 0))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(with_house.version, 2);
+    let numbers: Vec<(&str, &str)> = with_house
+        .manifest
+        .as_ref()
+        .unwrap()
+        .consignments
+        .iter()
+        .map(|c| {
+            (
+                c.transport_document_number.as_str(),
+                c.master_document_number.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(numbers, [("235-12345675", ""), ("HB1001", "235-12345675")]);
+    let [event] = <[ManifestAccepted; 1]>::try_from(next_events(&events, 1).await).unwrap();
+    assert_eq!(
+        (event.manifest_id.as_str(), event.version),
+        (flight_one.as_str(), 2)
+    );
+    assert_eq!(
+        event.manifest.unwrap().consignments.len(),
+        1,
+        "only the house is new"
+    );
+
+    // The rest of the split shipment flies the next day: that flight keeps its six pieces, the
+    // first keeps its four.
+    let second = airline
+        .submit_cargo_imp(imp(&ffm("TK1023", "22DEC", "AKE23456TK", 6, 150)))
+        .await
+        .unwrap()
+        .into_inner();
+    let flight_two = second.manifest_id.clone();
+    assert_ne!(flight_two, flight_one);
+    let pieces = |manifest: &CargoManifest| -> Vec<u32> {
+        manifest
+            .consignments
+            .iter()
+            .map(|c| c.package_count)
+            .collect()
+    };
+    let two = officer
+        .get_manifest(read_flight(&flight_two, 0))
+        .await
+        .unwrap()
+        .into_inner()
+        .manifest
+        .unwrap();
+    // The house follows its master onto every flight that carries it.
+    assert_eq!(pieces(&two), [6, 4]);
+    let one = officer
+        .get_manifest(read_flight(&flight_one, 0))
+        .await
+        .unwrap()
+        .into_inner()
+        .manifest
+        .unwrap();
+    assert_eq!(pieces(&one), [4, 4]);
+    let movements = officer
+        .get_consignment(consignment(&consignment_id))
+        .await
+        .unwrap()
+        .into_inner()
+        .movements;
+    let mut voyages: Vec<&str> = movements.iter().map(|m| m.voyage_number.as_str()).collect();
+    voyages.sort_unstable();
+    assert_eq!(voyages, ["TK1021", "TK1023"]);
+    next_events(&events, 1).await;
+
+    // The waybill amended (another consignee): both flights get a version with it, each with
+    // its own pieces.
+    let amended = airline
+        .submit_cargo_imp(imp(&fwb("TEHNO MAX SARAJEVO DOO")))
+        .await
+        .unwrap()
+        .into_inner();
+    let [message] = <[_; 1]>::try_from(amended.messages).unwrap();
+    let mut refiled = message.manifest_ids.clone();
+    refiled.sort_unstable();
+    let mut flights = vec![flight_one.clone(), flight_two.clone()];
+    flights.sort_unstable();
+    assert_eq!(refiled, flights);
+    for (flight, own) in [(&flight_one, 4), (&flight_two, 6)] {
+        let manifest = officer
+            .get_manifest(read_flight(flight, 0))
+            .await
+            .unwrap()
+            .into_inner()
+            .manifest
+            .unwrap();
+        let master = &manifest.consignments[0];
+        assert_eq!(
+            master.consignee.as_ref().unwrap().name,
+            "TEHNO MAX SARAJEVO DOO"
+        );
+        assert_eq!(master.package_count, own);
+        assert_eq!(manifest.consignments.len(), 2);
+    }
+    assert_eq!(next_events(&events, 2).await.len(), 2);
+
+    // The fixtures of others: every FWB, FFM and FHL message gets a result, and the other
+    // Cargo-IMP types are refused as unsupported.
+    let fixtures = std::env::var_os("GATEHOUSE_FIXTURES").map(std::path::PathBuf::from);
+    if fixtures.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "GATEHOUSE_FIXTURES must be set in CI"
+        );
+    }
+    if let Some(root) = fixtures {
+        let submit = async |file: &str| {
+            let mut airline = sandbox.cargo_intake(&AIRLINE).await.unwrap();
+            let path = root.join("cargo-imp").join(file);
+            gatehouse_cli::submit::submit_cargo_imp_file(&mut airline, &path).await
+        };
+        let statuses = |lines: &[gatehouse_cli::submit::MessageLine]| -> Vec<&'static str> {
+            lines.iter().map(|l| l.status).collect()
+        };
+        // Five waybills; the last four are versions of one (777-12345675), two with a line the
+        // reader mended.
+        let waybills = submit("fwb17.txt").await;
+        assert_eq!(statuses(&waybills), ["accepted"; 5], "{waybills:?}");
+        assert!(
+            waybills[1..]
+                .iter()
+                .all(|l| l.record_id == waybills[1].record_id)
+        );
+        assert_ne!(waybills[0].record_id, waybills[1].record_id);
+        assert!(
+            waybills[2].reason.contains("segment 148 (SSR)"),
+            "{}",
+            waybills[2].reason
+        );
+        // Five flight manifests: one with no cargo (LHR/NIL) is accepted with nothing to file;
+        // one lists air waybills whose check digits are wrong, and says which fields.
+        let flights = submit("ffm8.txt").await;
+        assert_eq!(
+            statuses(&flights),
+            ["accepted", "accepted", "accepted", "rejected", "accepted"],
+            "{flights:?}"
+        );
+        assert!(flights[2].record_id.is_empty());
+        assert_eq!(flights[2].consignments, Some(0));
+        assert!(
+            flights[3].reason.contains(
+                "manifest.consignments[0].transport_document_number: air waybill check digit"
+            ),
+            "{}",
+            flights[3].reason
+        );
+        assert!(!flights[3].reason.contains("074-12345632"));
+        let houses = submit("fhl5.txt").await;
+        assert_eq!(statuses(&houses), ["accepted"; 6], "{houses:?}");
+        // The same file again: every message a duplicate.
+        let again = submit("fhl5.txt").await;
+        assert_eq!(statuses(&again), ["duplicate"; 6], "{again:?}");
+        // The other Cargo-IMP types: refused one by one as unsupported.
+        for (file, messages) in [
+            ("fbl4.txt", 1),
+            ("ffa4.txt", 1),
+            ("fsa15.txt", 24),
+            ("fsr1.txt", 3),
+        ] {
+            let lines = submit(file).await;
+            assert_eq!(lines.len(), messages, "{file}");
+            for line in &lines {
+                assert_eq!(line.status, "rejected", "{file}");
+                assert!(
+                    line.reason.contains("is not supported"),
+                    "{file}: {}",
+                    line.reason
+                );
+            }
+        }
+    }
     sandbox.stop().await.unwrap();
 }
