@@ -50,9 +50,9 @@ mod cargo;
 mod check;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
-use cel::{Context, ExecutionError, ParseErrors, Program, Value};
+use cel::{Context, Env, ExecutionError, ParseErrors, Program, Value};
 
 pub use cargo::{CARGO_FIELDS, CargoFacts, cargo_fields};
 
@@ -475,6 +475,10 @@ impl Fact {
 
 type FactMap = BTreeMap<&'static str, Fact>;
 
+/// CEL's standard functions and macros, built once: `Context::default()` builds them anew for
+/// every context, which was most of the cost of screening a consignment.
+static STANDARD: LazyLock<Arc<Env>> = LazyLock::new(|| Arc::new(Env::stdlib()));
+
 /// An evaluation context built once per traveller (or consignment) and shared by every rule.
 pub struct Evaluation<'a> {
     schema: Schema,
@@ -512,7 +516,7 @@ impl<'a> Evaluation<'a> {
     }
 
     fn new(schema: Schema, facts: Vec<(&'static str, &'a FactMap)>) -> Self {
-        let mut context = Context::default();
+        let mut context = Context::with_env(Arc::clone(&STANDARD));
         for (name, fields) in schema.fields() {
             let map = facts.iter().find(|(n, _)| n == name).map(|(_, map)| *map);
             // Every documented field is present, so a rule never fails on an absent key.
