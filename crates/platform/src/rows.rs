@@ -156,6 +156,20 @@ impl<'a> Rows<'a> {
         Self { table, values }
     }
 
+    /// No row was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.values.first().is_none_or(|values| match values {
+            Values::Uuid(v) => v.is_empty(),
+            Values::Int(v) => v.is_empty(),
+            Values::Float(v) => v.is_empty(),
+            Values::Bool(v) => v.is_empty(),
+            Values::Text(v) => v.is_empty(),
+            Values::Time(v) => v.is_empty(),
+            Values::Json(v) => v.is_empty(),
+            Values::Bytes(v) => v.is_empty(),
+        })
+    }
+
     /// Adds a row given as (column, value) in the table's column order; the names are there for
     /// the reader and checked in debug builds (and every column's kind by the tests' inserts).
     pub fn push<const N: usize>(&mut self, row: [(&'static str, Cell<'a>); N]) {

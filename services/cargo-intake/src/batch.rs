@@ -14,7 +14,7 @@
 //! consignments gets a version on file, with a receipt of the message, and no event (nothing is
 //! assessed until a flight manifest lists it).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use gatehouse_platform::{
@@ -30,8 +30,8 @@ use uuid::Uuid;
 use crate::{
     IntakeError, event, keys,
     store::{
-        self, BatchRows, ConsignmentChange, ConsignmentKey, MovementChange, MovementKey,
-        NewConsignmentVersion, NewManifestVersion, PartyId, PartyRow, Source,
+        self, BatchRows, ConsignmentChange, ConsignmentKey, HistoryRows, MovementChange,
+        MovementKey, NewConsignmentVersion, NewManifestVersion, PartyId, PartyRow, Source,
     },
     validate::ValidManifest,
 };
@@ -304,91 +304,22 @@ async fn write(
         }
     }
 
-    // Party history, for the consignments seen for the first time.
-    let parties_of = |s: usize| -> [Option<PartyId>; 2] {
-        let (k, i, _) = &sent[s];
-        let consignment = &fresh[*k].manifest.consignments[*i];
-        [
-            consignment
-                .consignee
-                .as_ref()
-                .and_then(keys::party_key)
-                .map(|key| (CONSIGNEE, key)),
-            consignment
-                .consignor
-                .as_ref()
-                .and_then(keys::party_key)
-                .map(|key| (CONSIGNOR, key)),
-        ]
-    };
-    let new_consignments: Vec<usize> = (0..sent.len())
-        .filter(|&s| consignment_placed[s].1 == 1)
-        .collect();
-    let mut party_ids: Vec<PartyId> = new_consignments
+    // Consignments seen before this batch carry the history stored with their first version.
+    let first_in_batch: HashSet<Uuid> = consignment_placed
         .iter()
-        .flat_map(|&s| parties_of(s).into_iter().flatten())
+        .filter(|(_, version)| *version == 1)
+        .map(|(id, _)| *id)
         .collect();
-    party_ids.sort_unstable();
-    party_ids.dedup();
-    let mut parties: HashMap<PartyId, PartyRow> =
-        store::lock_and_read_parties(tx, agency, &party_ids).await?;
-    let seen_at = Utc::now();
-    let mut histories: HashMap<usize, [Option<PartyHistory>; 2]> = HashMap::new();
-    for &s in &new_consignments {
-        let (k, i, _) = &sent[s];
-        let manifest = &fresh[*k].manifest;
-        let consignment = &manifest.consignments[*i];
-        let place = if consignment.port_of_loading.is_empty() {
-            &manifest.port_of_loading
-        } else {
-            &consignment.port_of_loading
-        };
-        let origin = gatehouse_checks::country_of_place(place);
-        let [consignee, consignor] = parties_of(s);
-        let mut history = |party: Option<PartyId>| {
-            let row = parties.entry(party?).or_default();
-            let before = PartyHistory {
-                first_seen: row.consignments == 0,
-                previous_consignments: row.consignments,
-                earlier_origin_countries: row.origins.clone(),
-                first_seen_at: row
-                    .first_seen_at
-                    .map(gatehouse_platform::events::to_timestamp),
-            };
-            row.consignments = row.consignments.saturating_add(1);
-            row.first_seen_at.get_or_insert(seen_at);
-            if let Some(origin) = origin {
-                row.origins.retain(|o| o != origin);
-                row.origins.insert(0, origin.to_owned());
-                row.origins.truncate(MAX_ORIGINS);
-            }
-            Some(before)
-        };
-        histories.insert(s, [history(consignee), history(consignor)]);
-    }
-    // Later versions carry the history of their consignment's first version: from this batch,
-    // else as stored with the consignment.
-    let mut first_histories: HashMap<Uuid, [Option<PartyHistory>; 2]> = new_consignments
+    let earlier: Vec<Uuid> = consignment_placed
         .iter()
-        .filter_map(|&s| Some((consignment_placed[s].0, histories.get(&s)?.clone())))
+        .map(|(id, _)| *id)
+        .filter(|id| !first_in_batch.contains(id))
         .collect();
-    let earlier: Vec<Uuid> = (0..sent.len())
-        .map(|s| consignment_placed[s].0)
-        .filter(|id| !first_histories.contains_key(id))
-        .collect();
-    first_histories.extend(store::stored_histories(tx, &earlier).await?);
+    let mut first_histories: HashMap<Uuid, [Option<PartyHistory>; 2]> =
+        store::stored_histories(tx, &earlier).await?;
 
     // The rows, the listings and the events.
     let mut rows = BatchRows::new();
-    for &s in &new_consignments {
-        if let Some([consignee, consignor]) = histories.get(&s) {
-            rows.push_histories(
-                consignment_placed[s].0,
-                consignee.as_ref(),
-                consignor.as_ref(),
-            );
-        }
-    }
     let mut lists: HashMap<&MovementKey, Vec<Entry>> = HashMap::new();
     let mut records: Vec<Vec<ConsignmentRecord>> = vec![Vec::new(); fresh.len()];
     let mut sent_ids: Vec<Vec<Uuid>> = vec![Vec::new(); fresh.len()];
@@ -484,15 +415,11 @@ async fn write(
                     ordinal: i,
                     consignment,
                 });
-                let [consignee_history, consignor_history] = first_histories
-                    .get(&consignment_id)
-                    .cloned()
-                    .unwrap_or_default();
+                // The parties' histories are filled in once read (below).
                 records[k].push(ConsignmentRecord {
                     consignment_id: consignment_id.to_string(),
                     version: u32::try_from(consignment_version).unwrap_or(0),
-                    consignee_history,
-                    consignor_history,
+                    ..Default::default()
                 });
                 sent_ids[k].push(consignment_id);
                 entries.push(Entry {
@@ -530,14 +457,108 @@ async fn write(
         );
         lists.insert(key, listing);
     }
-    for (&party, row) in &parties {
-        if party_ids.binary_search(&party).is_ok() {
-            rows.push_party(agency, party, row, seen_at);
-        }
-    }
     let received = store::insert_batch(tx, rows).await?;
     if received.len() < fresh.len() {
         return Ok(None);
+    }
+
+    // Party history, for the consignments seen for the first time, once the rest is written.
+    let parties_of = |s: usize| -> [Option<PartyId>; 2] {
+        let (k, i, _) = &sent[s];
+        let consignment = &fresh[*k].manifest.consignments[*i];
+        [
+            consignment
+                .consignee
+                .as_ref()
+                .and_then(keys::party_key)
+                .map(|key| (CONSIGNEE, key)),
+            consignment
+                .consignor
+                .as_ref()
+                .and_then(keys::party_key)
+                .map(|key| (CONSIGNOR, key)),
+        ]
+    };
+    let new_consignments: Vec<usize> = (0..sent.len())
+        .filter(|&s| consignment_placed[s].1 == 1)
+        .collect();
+    let mut party_ids: Vec<PartyId> = new_consignments
+        .iter()
+        .flat_map(|&s| parties_of(s).into_iter().flatten())
+        .collect();
+    party_ids.sort_unstable();
+    party_ids.dedup();
+    // The locks are held from here to the commit: only this and one statement follow.
+    let mut parties: HashMap<PartyId, PartyRow> =
+        store::lock_and_read_parties(tx, agency, &party_ids).await?;
+    let seen_at = Utc::now();
+    let mut histories: HashMap<usize, [Option<PartyHistory>; 2]> = HashMap::new();
+    for &s in &new_consignments {
+        let (k, i, _) = &sent[s];
+        let manifest = &fresh[*k].manifest;
+        let consignment = &manifest.consignments[*i];
+        let place = if consignment.port_of_loading.is_empty() {
+            &manifest.port_of_loading
+        } else {
+            &consignment.port_of_loading
+        };
+        let origin = gatehouse_checks::country_of_place(place);
+        let [consignee, consignor] = parties_of(s);
+        let mut history = |party: Option<PartyId>| {
+            let row = parties.entry(party?).or_default();
+            let before = PartyHistory {
+                first_seen: row.consignments == 0,
+                previous_consignments: row.consignments,
+                earlier_origin_countries: row.origins.clone(),
+                first_seen_at: row
+                    .first_seen_at
+                    .map(gatehouse_platform::events::to_timestamp),
+            };
+            row.consignments = row.consignments.saturating_add(1);
+            row.first_seen_at.get_or_insert(seen_at);
+            if let Some(origin) = origin {
+                row.origins.retain(|o| o != origin);
+                row.origins.insert(0, origin.to_owned());
+                row.origins.truncate(MAX_ORIGINS);
+            }
+            Some(before)
+        };
+        histories.insert(s, [history(consignee), history(consignor)]);
+    }
+    // Later versions carry the history of their consignment's first version: from this batch,
+    // else as stored with the consignment.
+    first_histories.extend(
+        new_consignments
+            .iter()
+            .filter_map(|&s| Some((consignment_placed[s].0, histories.get(&s)?.clone()))),
+    );
+
+    let mut history_rows = HistoryRows::new();
+    for &s in &new_consignments {
+        if let Some([consignee, consignor]) = histories.get(&s) {
+            history_rows.push_histories(
+                consignment_placed[s].0,
+                consignee.as_ref(),
+                consignor.as_ref(),
+            );
+        }
+    }
+    for (&party, row) in &parties {
+        if party_ids.binary_search(&party).is_ok() {
+            history_rows.push_party(agency, party, row, seen_at);
+        }
+    }
+    store::write_histories(tx, history_rows).await?;
+    for (k, valid) in fresh.iter().enumerate() {
+        if valid.on_file || valid.function == MessageFunction::Cancel {
+            continue;
+        }
+        for (record, id) in records[k].iter_mut().zip(&sent_ids[k]) {
+            if let Some([consignee, consignor]) = first_histories.get(id) {
+                record.consignee_history.clone_from(consignee);
+                record.consignor_history.clone_from(consignor);
+            }
+        }
     }
 
     let mut outcomes = Vec::with_capacity(fresh.len());

@@ -1,7 +1,8 @@
 //! SQL of the cargo tables. A batch costs the same few statements whatever its size: movements
-//! and consignments upserted with one `UNNEST` each, the parties' history read under locks, then
-//! manifest versions, consignment versions, their listing, containers and the parties' history
-//! written in one statement with every table bound as typed column arrays.
+//! and consignments upserted with one `UNNEST` each; manifest versions, waybill receipts,
+//! consignment versions, their listing and containers written in one statement with every table
+//! bound as typed column arrays; then the parties' history read under locks and written in one
+//! more, the last before the commit.
 
 use std::{collections::HashMap, sync::LazyLock};
 
@@ -471,34 +472,41 @@ static INSERT_BATCH: LazyLock<String> = LazyLock::new(|| {
         &CONTAINERS,
         "WHERE u.version_id IN (SELECT version_id FROM cv)",
     );
-    let parties = insert(
+    format!(
+        "WITH v AS ({versions}),
+         w AS ({receipts}),
+         cv AS ({consignments}),
+         mc AS ({listed}),
+         cc AS ({containers})
+         SELECT version_id, received_at FROM v
+         UNION ALL SELECT receipt_id, received_at FROM w"
+    )
+});
+
+/// One statement writing the parties' history of a batch and the histories of its consignments
+/// first seen, the last before the commit: the parties' locks are held from their read to the
+/// commit, so what runs between is what concurrent batches of the same parties wait for.
+static WRITE_HISTORIES: LazyLock<String> = LazyLock::new(|| {
+    let parties = insert_sql(
         &PARTY_HISTORY,
+        1,
         "ON CONFLICT (agency, role, party_key) DO UPDATE SET
              last_seen_at = EXCLUDED.last_seen_at,
              consignments = EXCLUDED.consignments,
              origins = EXCLUDED.origins",
     );
-    // The histories of the consignments first seen in the batch, an empty value for none.
-    let histories = format!(
-        "UPDATE consignments c SET consignee_history = NULLIF(u.consignee, ''::bytea),
+    let next = PARTY_HISTORY.columns.len() + 1;
+    debug_assert_eq!(HISTORIES.columns.len(), 3);
+    // An empty value for a party without history.
+    format!(
+        "WITH ph AS ({parties})
+         UPDATE consignments c SET consignee_history = NULLIF(u.consignee, ''::bytea),
              consignor_history = NULLIF(u.consignor, ''::bytea)
          FROM UNNEST(${}::uuid[], ${}::bytea[], ${}::bytea[]) AS u(id, consignee, consignor)
          WHERE c.consignment_id = u.id",
         next,
         next + 1,
         next + 2
-    );
-    debug_assert_eq!(HISTORIES.columns.len(), 3);
-    format!(
-        "WITH v AS ({versions}),
-         w AS ({receipts}),
-         cv AS ({consignments}),
-         mc AS ({listed}),
-         cc AS ({containers}),
-         ph AS ({parties}),
-         ch AS ({histories})
-         SELECT version_id, received_at FROM v
-         UNION ALL SELECT receipt_id, received_at FROM w"
     )
 });
 
@@ -544,8 +552,12 @@ pub struct BatchRows<'a> {
     pub consignments: Rows<'a>,
     pub listed: Rows<'a>,
     pub containers: Rows<'a>,
-    pub parties: Rows<'a>,
-    pub histories: Rows<'a>,
+}
+
+/// The parties' history of a batch, written by [`write_histories`].
+pub struct HistoryRows<'a> {
+    parties: Rows<'a>,
+    histories: Rows<'a>,
 }
 
 impl<'a> BatchRows<'a> {
@@ -556,8 +568,6 @@ impl<'a> BatchRows<'a> {
             consignments: Rows::new(&CONSIGNMENT_VERSIONS),
             listed: Rows::new(&MANIFEST_CONSIGNMENTS),
             containers: Rows::new(&CONTAINERS),
-            parties: Rows::new(&PARTY_HISTORY),
-            histories: Rows::new(&HISTORIES),
         }
     }
 
@@ -685,6 +695,19 @@ impl<'a> BatchRows<'a> {
             ("consignment_version_id", Cell::Uuid(consignment_version_id)),
         ]);
     }
+}
+
+impl<'a> HistoryRows<'a> {
+    pub fn new() -> Self {
+        Self {
+            parties: Rows::new(&PARTY_HISTORY),
+            histories: Rows::new(&HISTORIES),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.parties.is_empty() && self.histories.is_empty()
+    }
 
     /// The parties' history of a consignment first seen in this batch.
     pub fn push_histories(
@@ -741,8 +764,6 @@ pub async fn insert_batch(
     let query = rows.consignments.bind(query);
     let query = rows.listed.bind(query);
     let query = rows.containers.bind(query);
-    let query = rows.parties.bind(query);
-    let query = rows.histories.bind(query);
     query
         .fetch_all(conn)
         .await?
@@ -852,4 +873,18 @@ pub async fn listings(
         }
     }
     Ok(listings)
+}
+
+/// Writes the parties' history of a batch (see [`WRITE_HISTORIES`]).
+pub async fn write_histories(
+    conn: &mut PgConnection,
+    rows: HistoryRows<'_>,
+) -> Result<(), sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let query = sqlx::query(WRITE_HISTORIES.as_str());
+    let query = rows.parties.bind(query);
+    rows.histories.bind(query).execute(conn).await?;
+    Ok(())
 }
