@@ -12,6 +12,7 @@ pub mod demo;
 pub mod dlq;
 pub mod health;
 pub mod load;
+pub mod screen;
 pub mod submit;
 pub mod token;
 pub mod up;
@@ -68,6 +69,8 @@ pub enum Command {
         #[command(subcommand)]
         command: submit::SubmitCommand,
     },
+    /// Screen names (JSON lines) against a watchlist file offline, with the services' matcher.
+    Screen(screen::ScreenArgs),
 }
 
 impl Command {
@@ -80,7 +83,8 @@ impl Command {
             | Command::Check { .. }
             | Command::Bench { .. }
             | Command::Dlq { .. }
-            | Command::Submit { .. } => false,
+            | Command::Submit { .. }
+            | Command::Screen(_) => false,
         }
     }
 }
@@ -98,6 +102,7 @@ pub async fn run(cli: &Cli) -> anyhow::Result<()> {
         Command::Bench { command } => bench::run(command).await,
         Command::Dlq { command } => dlq::run(command).await,
         Command::Submit { command } => submit::run(command).await,
+        Command::Screen(args) => screen::run(args),
     }
 }
 

@@ -25,6 +25,9 @@
 //!   lines with goods and HS codes, SSR/OCI/SPH), FFM (flight manifest: points of unloading, ULDs
 //!   and the AWBs in each, part shipments) and FHL (house waybills of a master); other message
 //!   types are refused by type ([`cargo_imp::CargoImpError::Unsupported`]).
+//! - [`watchlist`]: watchlist importers into one model ([`watchlist::WatchlistEntry`]): the UN
+//!   Security Council consolidated list (XML), OFAC's SDN list (sdn.csv, alt.csv, add.csv) and
+//!   Gatehouse's own CSV and JSON Lines formats, with [`watchlist::diff`] between two imports.
 //!
 //! Every message of an interchange has its own `Result`, so one unusable message does not hide the
 //! others. Errors and warnings name the segment position, tag, element and rule, never a value;
@@ -36,8 +39,7 @@
 //! - Syntax levels other than text: binary UNO segments, UNS sections, interactive EDIFACT (UIH).
 //! - Validation against the PAXLST directory (mandatory segments, code lists): unknown segments are
 //!   skipped with a warning; LOC qualifiers other than those listed are ignored with a warning.
-//! - List importers (see DESIGN.md); the Cargo-IMP Type B envelope (address lines before the
-//!   message type).
+//! - The Cargo-IMP Type B envelope (address lines before the message type).
 //! - Time zones: DTM values are local times, kept as [`chrono::NaiveDateTime`].
 
 pub mod cargo_imp;
@@ -47,6 +49,7 @@ pub mod edifact;
 pub mod paxlst;
 pub mod personal;
 pub mod pnrgov;
+pub mod watchlist;
 
 mod dates;
 
