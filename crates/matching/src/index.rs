@@ -293,7 +293,8 @@ impl Screener {
                 continue;
             }
             let entry = &self.entries[a.entry as usize];
-            if Qualifiers::new(facts, &entry.facts).apply(name.score, a.quality) >= floor {
+            let words = usize::from(a.len);
+            if Qualifiers::new(facts, &entry.facts).apply(name.score, a.quality, words) >= floor {
                 near.entry(a.entry).or_default().push(alias);
             }
         }
@@ -320,11 +321,12 @@ impl Screener {
         let mut scored = Vec::with_capacity(near.len());
         for (&e, aliases) in near {
             let qualifiers = Qualifiers::new(facts, &self.entries[e as usize].facts);
-            let mut best = (qualifiers.apply(0.0, NameQuality::Primary), u32::MAX);
+            let mut best = (qualifiers.apply(0.0, NameQuality::Primary, 0), u32::MAX);
             for (k, &alias) in aliases.iter().enumerate() {
                 let a = &self.aliases[alias as usize];
                 stats.rescored += 1;
-                let score = qualifiers.apply(session.alias_score(a, true).score, a.quality);
+                let name = session.alias_score(a, true).score;
+                let score = qualifiers.apply(name, a.quality, usize::from(a.len));
                 if k == 0 || score > best.0 {
                     best = (score, alias);
                 }
