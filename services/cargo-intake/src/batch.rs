@@ -44,6 +44,22 @@ pub const MAX_ORIGINS: usize = 20;
 const CONSIGNEE: &str = "consignee";
 const CONSIGNOR: &str = "consignor";
 
+/// Stores `manifests` in batches of the service's size (one transaction each), one outcome per
+/// manifest, in order: for the raw submissions, whose messages can hold more than one batch.
+pub async fn store_all<'a>(
+    intake: &crate::CargoIntake,
+    agency: &str,
+    manifests: impl Iterator<Item = &'a ValidManifest>,
+) -> Result<Vec<Outcome>, IntakeError> {
+    let manifests: Vec<&ValidManifest> = manifests.collect();
+    let mut outcomes = Vec::with_capacity(manifests.len());
+    for chunk in manifests.chunks(intake.batch_size.max(1)) {
+        let chunk: Vec<ValidManifest> = chunk.iter().map(|v| (*v).clone()).collect();
+        outcomes.extend(store(&intake.pool, &intake.relay, agency, &chunk).await?);
+    }
+    Ok(outcomes)
+}
+
 /// The result of one manifest of a batch.
 #[derive(Debug, Clone)]
 pub struct Outcome {

@@ -37,6 +37,7 @@ use uuid::Uuid;
 use crate::{
     CargoIntake, IntakeError,
     batch::{self, Outcome},
+    raw::Summary,
     store::{self, ConsignmentKey},
     validate::{self, ValidManifest},
 };
@@ -193,7 +194,7 @@ pub async fn submit_cargo_imp(
             _ => None,
         })
         .collect();
-    let outcomes = store_all(intake, agency, waybills.iter().map(|(_, v)| *v)).await?;
+    let outcomes = batch::store_all(intake, agency, waybills.iter().map(|(_, v)| *v)).await?;
     for ((m, valid), outcome) in waybills.iter().zip(&outcomes) {
         let mut stored = waybill_result(valid, outcome);
         stored.warnings = valid.warnings.clone();
@@ -255,7 +256,7 @@ pub async fn submit_cargo_imp(
             None => completed.push((*m, valid)),
         }
     }
-    let outcomes = store_all(
+    let outcomes = batch::store_all(
         intake,
         agency,
         completed.iter().flat_map(|(_, points)| points.iter()),
@@ -330,21 +331,6 @@ fn ids(ids: &[Uuid]) -> Vec<String> {
         .collect()
 }
 
-/// Stores the manifests in batches of the service's size, one outcome each, in order.
-async fn store_all<'a>(
-    intake: &CargoIntake,
-    agency: &str,
-    manifests: impl Iterator<Item = &'a ValidManifest>,
-) -> Result<Vec<Outcome>, IntakeError> {
-    let manifests: Vec<&ValidManifest> = manifests.collect();
-    let mut outcomes = Vec::with_capacity(manifests.len());
-    for chunk in manifests.chunks(intake.batch_size.max(1)) {
-        let chunk: Vec<ValidManifest> = chunk.iter().map(|v| (*v).clone()).collect();
-        outcomes.extend(batch::store(&intake.pool, &intake.relay, agency, &chunk).await?);
-    }
-    Ok(outcomes)
-}
-
 /// The air waybills the consignments are or belong to: a master's own key, a house's master's.
 fn masters_of(consignments: &[Consignment]) -> Vec<ConsignmentKey> {
     let mut masters: Vec<ConsignmentKey> = consignments
@@ -368,7 +354,7 @@ fn masters_of(consignments: &[Consignment]) -> Vec<ConsignmentKey> {
 /// The key a master air waybill has (see `validate`: issuer is its airline prefix).
 fn master_key(number: &str) -> Option<ConsignmentKey> {
     let awb = AirWaybillNumber::parse(number).ok()?;
-    Some((format!("{:03}", awb.prefix()), awb.to_string()))
+    Some((crate::keys::air_waybill_issuer(awb), awb.to_string()))
 }
 
 /// Waybills on file: masters by key, houses by their master's number.
@@ -538,7 +524,7 @@ async fn refile(
             }
         }
     }
-    let outcomes = store_all(intake, agency, updates.iter()).await?;
+    let outcomes = batch::store_all(intake, agency, updates.iter()).await?;
     Ok(outcomes.into_iter().map(|o| o.manifest_id).collect())
 }
 
@@ -595,38 +581,19 @@ fn flight_result(points: &[ValidManifest], outcomes: &[Outcome]) -> SubmissionRe
 }
 
 fn response(messages: Vec<CargoMessageResult>) -> SubmitCargoImpResponse {
-    let status = |m: &CargoMessageResult| {
-        m.result
-            .as_ref()
-            .and_then(|r| SubmissionStatus::try_from(r.status).ok())
-            .unwrap_or(SubmissionStatus::Unspecified)
-    };
-    let stored: Vec<&CargoMessageResult> = messages
-        .iter()
-        .filter(|m| {
-            matches!(
-                status(m),
-                SubmissionStatus::Accepted | SubmissionStatus::Duplicate
-            )
-        })
-        .collect();
+    let summary = Summary::of(&messages);
     SubmitCargoImpResponse {
-        manifest_id: stored
+        manifest_id: summary
+            .stored
             .iter()
             .find_map(|m| m.manifest_ids.first().cloned())
             .unwrap_or_default(),
-        accepted_at: stored
+        accepted_at: summary
+            .stored
             .iter()
             .find_map(|m| m.result.as_ref().and_then(|r| r.accepted_at)),
-        consignment_count: stored
-            .iter()
-            .filter_map(|m| m.result.as_ref())
-            .map(|r| r.item_count)
-            .sum(),
-        duplicate: !messages.is_empty()
-            && messages
-                .iter()
-                .all(|m| status(m) == SubmissionStatus::Duplicate),
+        consignment_count: summary.consignment_count,
+        duplicate: summary.duplicate,
         messages,
     }
 }

@@ -44,6 +44,12 @@ fn fold(value: &str) -> String {
     folded
 }
 
+/// The issuer of an air waybill: its airline prefix (`235` of `235-12345675`), whichever airline
+/// flies it, so that the FWB and every flight's FFM name the same consignment.
+pub fn air_waybill_issuer(awb: gatehouse_checks::AirWaybillNumber) -> String {
+    format!("{:03}", awb.prefix())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

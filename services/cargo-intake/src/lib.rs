@@ -178,21 +178,7 @@ impl CargoIntakeService for CargoIntake {
         let request = request.into_inner();
         span.record("bytes", request.edifact.len());
         let response = raw::submit_cuscar(self, &caller.agency, request).await?;
-        let count = |status: SubmissionStatus| {
-            response
-                .messages
-                .iter()
-                .filter(|m| m.result.as_ref().is_some_and(|r| r.status == status as i32))
-                .count()
-        };
-        tracing::info!(
-            messages = response.messages.len(),
-            accepted = count(SubmissionStatus::Accepted),
-            duplicates = count(SubmissionStatus::Duplicate),
-            rejected = count(SubmissionStatus::Rejected),
-            consignments = response.consignment_count,
-            "cuscar interchange received"
-        );
+        raw::log_received("cuscar interchange", &response.messages);
         Ok(Response::new(response))
     }
 
@@ -208,22 +194,7 @@ impl CargoIntakeService for CargoIntake {
         let request = request.into_inner();
         span.record("bytes", request.text.len());
         let response = imp::submit_cargo_imp(self, &caller.agency, request).await?;
-        let count = |status: SubmissionStatus| {
-            response
-                .messages
-                .iter()
-                .filter(|m| m.result.as_ref().is_some_and(|r| r.status == status as i32))
-                .count()
-        };
-        tracing::info!(
-            messages = response.messages.len(),
-            accepted = count(SubmissionStatus::Accepted),
-            duplicates = count(SubmissionStatus::Duplicate),
-            rejected = count(SubmissionStatus::Rejected),
-            consignments = response.consignment_count,
-            on_file = response.messages.iter().filter(|m| m.on_file).count(),
-            "cargo-imp messages received"
-        );
+        raw::log_received("cargo-imp messages", &response.messages);
         Ok(Response::new(response))
     }
 

@@ -10,8 +10,8 @@ use gatehouse_platform::{
     interchange::{self, LENIENT, number},
 };
 use gatehouse_proto::v1::{
-    CargoMessageResult, SubmissionResult, SubmissionStatus, SubmitCuscarRequest,
-    SubmitCuscarResponse, SubmitManifestRequest,
+    CargoMessageResult, SubmissionStatus, SubmitCuscarRequest, SubmitCuscarResponse,
+    SubmitManifestRequest,
 };
 
 use crate::{CargoIntake, IntakeError, batch, validate};
@@ -81,49 +81,84 @@ pub async fn submit_cuscar(
         results.push(result);
     }
 
-    for (chunk_slots, chunk) in slots
-        .chunks(intake.batch_size.max(1))
-        .zip(valid.chunks(intake.batch_size.max(1)))
-    {
-        let outcomes = batch::store(&intake.pool, &intake.relay, agency, chunk).await?;
-        for ((&slot, manifest), outcome) in chunk_slots.iter().zip(chunk).zip(outcomes) {
-            if let Some(result) = results.get_mut(slot) {
-                let mut stored = crate::result(manifest.message_id.clone(), &outcome);
-                stored.warnings = manifest.warnings.clone();
-                result.result = Some(stored);
-            }
+    let outcomes = batch::store_all(intake, agency, valid.iter()).await?;
+    for ((&slot, manifest), outcome) in slots.iter().zip(&valid).zip(outcomes) {
+        if let Some(result) = results.get_mut(slot) {
+            let mut stored = crate::result(manifest.message_id.clone(), &outcome);
+            stored.warnings = manifest.warnings.clone();
+            result.result = Some(stored);
         }
     }
     Ok(response(results, &read.warnings))
 }
 
 fn response(results: Vec<CargoMessageResult>, warnings: &[Warning]) -> SubmitCuscarResponse {
-    let status = |r: &CargoMessageResult| {
-        r.result
-            .as_ref()
-            .and_then(|r| SubmissionStatus::try_from(r.status).ok())
-            .unwrap_or(SubmissionStatus::Unspecified)
-    };
-    let stored: Vec<&SubmissionResult> = results
-        .iter()
-        .filter(|r| {
-            matches!(
-                status(r),
-                SubmissionStatus::Accepted | SubmissionStatus::Duplicate
-            )
-        })
-        .filter_map(|r| r.result.as_ref())
-        .collect();
-    let first = stored.first();
+    let summary = Summary::of(&results);
+    let first = summary.stored.first().and_then(|m| m.result.as_ref());
     SubmitCuscarResponse {
         manifest_id: first.map(|r| r.record_id.clone()).unwrap_or_default(),
         accepted_at: first.and_then(|r| r.accepted_at),
-        consignment_count: stored.iter().map(|r| r.item_count).sum(),
-        duplicate: !results.is_empty()
-            && results
-                .iter()
-                .all(|r| status(r) == SubmissionStatus::Duplicate),
+        consignment_count: summary.consignment_count,
+        duplicate: summary.duplicate,
         warnings: warnings.iter().map(interchange::format_warning).collect(),
         messages: results,
     }
+}
+
+/// What the per-message results of a raw submission (CUSCAR, Cargo-IMP) add up to.
+pub struct Summary<'a> {
+    /// The messages accepted or found as duplicates, in order.
+    pub stored: Vec<&'a CargoMessageResult>,
+    /// Consignments in those.
+    pub consignment_count: i32,
+    /// Every message was seen before.
+    pub duplicate: bool,
+}
+
+impl<'a> Summary<'a> {
+    pub fn of(messages: &'a [CargoMessageResult]) -> Self {
+        let stored: Vec<&CargoMessageResult> = messages
+            .iter()
+            .filter(|m| {
+                matches!(
+                    status(m),
+                    SubmissionStatus::Accepted | SubmissionStatus::Duplicate
+                )
+            })
+            .collect();
+        Self {
+            consignment_count: stored
+                .iter()
+                .filter_map(|m| m.result.as_ref())
+                .map(|r| r.item_count)
+                .sum(),
+            duplicate: !messages.is_empty()
+                && messages
+                    .iter()
+                    .all(|m| status(m) == SubmissionStatus::Duplicate),
+            stored,
+        }
+    }
+}
+
+fn status(message: &CargoMessageResult) -> SubmissionStatus {
+    message
+        .result
+        .as_ref()
+        .and_then(|r| SubmissionStatus::try_from(r.status).ok())
+        .unwrap_or(SubmissionStatus::Unspecified)
+}
+
+/// Logs what became of a raw submission's messages: counts only.
+pub fn log_received(what: &str, messages: &[CargoMessageResult]) {
+    let count = |wanted: SubmissionStatus| messages.iter().filter(|m| status(m) == wanted).count();
+    tracing::info!(
+        messages = messages.len(),
+        accepted = count(SubmissionStatus::Accepted),
+        duplicates = count(SubmissionStatus::Duplicate),
+        rejected = count(SubmissionStatus::Rejected),
+        consignments = Summary::of(messages).consignment_count,
+        on_file = messages.iter().filter(|m| m.on_file).count(),
+        "{what} received"
+    );
 }

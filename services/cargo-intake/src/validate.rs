@@ -536,7 +536,7 @@ impl Check {
                 Mode::Air if house => {
                     awb(&consignment.master_document_number).map(|m| m.to_string())
                 }
-                Mode::Air => awb(number).map(|n| format!("{:03}", n.prefix())),
+                Mode::Air => awb(number).map(crate::keys::air_waybill_issuer),
                 _ => None,
             };
             // Empty only when the carrier, the number or the master is refused already.
